@@ -1,0 +1,88 @@
+import type { Services } from '../../app'
+import { UsageError } from '../../core/errors'
+import type { FileEntry } from '../../core/types'
+import { parsePsid, type StudyRef } from '../../archive/file-pattern'
+import { has, many, one, tagsOf, type ParsedArgs } from '../args'
+import { actorOf, type Out } from '../context'
+
+/** The seed's project commands: --createproject, -p with --add/--del/--del_pat/--select/--out/--pathout/--addtag/--rmtag. */
+export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+  const actor = await actorOf(s, args)
+  const created = one(args, 'createproject')
+  if (created) {
+    const p = await s.archive.createProject(actor, created)
+    io.out(`created project "${p.name}" in ${s.archive.projectDir(p)}`)
+    return 0
+  }
+  const project = one(args, 'project')
+  if (!project) throw new UsageError('say which project: nora -p PROJECT ...; nora --admin projects lists them')
+  const psid = one(args, 'psid') ?? process.env.NORA_PSID
+  const ref: StudyRef = psid ? parsePsid(psid) : {}
+
+  if (has(args, 'add')) {
+    const added = await s.archive.addFiles(actor, project, many(args, 'add'), tagsOf(one(args, 'addtag')))
+    for (const f of added) io.out(f.absolute)
+    return 0
+  }
+  if (has(args, 'del')) {
+    io.out(`deleted ${await s.archive.deleteFiles(actor, project, many(args, 'del'))} file(s)`)
+    return 0
+  }
+  if (has(args, 'del_pat')) {
+    for (const x of await s.archive.deletePatients(actor, project, many(args, 'del_pat'))) io.out(`deleted ${x} (folder moved to ${s.config.dataRoot}/trash)`)
+    return 0
+  }
+  const pattern = one(args, 'select')
+  if (pattern !== undefined && (has(args, 'addtag') || has(args, 'rmtag'))) {
+    const remove = has(args, 'rmtag')
+    const tags = tagsOf(one(args, remove ? 'rmtag' : 'addtag'))
+    if (!tags.length) throw new UsageError('give the tags as t1,t2')
+    const n = await s.archive.tagFiles(actor, project, pattern, tags, remove)
+    io.out(`${remove ? 'removed' : 'added'} ${n} tag(s)`)
+    return 0
+  }
+  if (pattern !== undefined) return printSelection(s.archive.select(actor, project, pattern, ref), args, io)
+  for (const [opt, folder] of [['out', false], ['pathout', true]] as const) {
+    const p = one(args, opt)
+    if (p !== undefined) {
+      io.out(await s.archive.outputPath(actor, project, p, ref, folder))
+      return 0
+    }
+  }
+  throw new UsageError('nothing to do for the project: give --add, --del, --del_pat, --select, --out or --pathout (nora --help)')
+}
+
+/** Plain: one absolute path a line. --json: an array streamed page by page. --byfilename: grouped by path in study. */
+async function printSelection(pages: AsyncGenerator<FileEntry[]>, args: ParsedArgs, io: Out): Promise<number> {
+  const json = has(args, 'json')
+  const view = (f: FileEntry) => ({
+    project: f.project,
+    patients_id: f.patients_id,
+    studies_id: f.studies_id,
+    filename: f.path,
+    relative: f.relative,
+    absolute: f.absolute,
+    size: f.size,
+    tags: f.tags,
+  })
+  if (json && has(args, 'byfilename')) {
+    const grouped: Record<string, ReturnType<typeof view>[]> = {}
+    for await (const page of pages) for (const f of page) (grouped[f.path] ??= []).push(view(f))
+    io.out(JSON.stringify(grouped))
+    return 0
+  }
+  if (!json) {
+    for await (const page of pages) if (page.length) io.out(page.map((f) => f.absolute).join('\n'))
+    return 0
+  }
+  // Streamed: one line per page of 5000, so a million files never sit in memory at once.
+  let first = true
+  io.out('[')
+  for await (const page of pages) {
+    if (!page.length) continue
+    io.out((first ? '' : ',') + page.map((f) => JSON.stringify(view(f))).join(','))
+    first = false
+  }
+  io.out(']')
+  return 0
+}

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process'
+import { openServices } from '../../app'
+import { schemaVersion } from '../../store/migrate'
+import { migrations } from '../../store/migrations'
+import { UsageError } from '../../core/errors'
+import type { ParsedArgs } from '../args'
+import { configFrom, type Out } from '../context'
+import type { Config } from '../../config/load-config'
+import { portFree } from '../daemon/ports'
+import { runningPid } from '../daemon/pid-file'
+
+type Check = (config: Config) => Promise<string>
+
+/** Each check returns what it verified, or throws saying what is wrong. */
+const CHECKS: Record<string, Check> = {
+  async db(config) {
+    const s = await openServices(config)
+    try {
+      const v = await schemaVersion(s.db)
+      const latest = Math.max(...migrations.map((m) => m.id))
+      if (v < latest) throw new Error(`schema ${v}, ${latest} available: run nora --admin migrate`)
+      // A write and read-back inside a transaction that is rolled back: proves the store accepts writes.
+      const probe = `selftest-${Date.now()}`
+      await s.db
+        .transaction(async (tx) => {
+          await tx.run('INSERT INTO json (kind, name, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', ['selftest', probe, '{}', 0, 0])
+          const row = await tx.get('SELECT name FROM json WHERE kind = ? AND name = ?', ['selftest', probe])
+          if (!row) throw new Error('a row written in a transaction could not be read back')
+          throw new RollBack()
+        })
+        .catch((e) => {
+          if (!(e instanceof RollBack)) throw e
+        })
+      return `${s.db.dialect} ${s.db.label}, schema ${v}, read/write OK`
+    } finally {
+      await s.close()
+    }
+  },
+  async slurm(config) {
+    if (config.main.jobs.queue !== 'slurm') return `not used (jobs.queue is "${config.main.jobs.queue}")`
+    const r = spawnSync('sinfo', ['-h', '-o', '%P %a %D'], { encoding: 'utf8', timeout: 15000 })
+    if (r.error) throw new Error(`sinfo not found or failed (${(r.error as Error).message}); install slurm-client`)
+    if (r.status !== 0) throw new Error(`sinfo failed: ${r.stderr.trim()}`)
+    return `partitions: ${r.stdout.trim().split('\n').join(', ')}`
+  },
+  async dicom(config) {
+    const { enabled, aet, host, port } = config.main.dicom
+    if (!enabled) return 'disabled in conf/main.conf'
+    if (!runningPid(config.dataRoot) && !(await portFree(host, port))) throw new Error(`port ${port} is taken by another program`)
+    return `AE ${aet} on port ${port}`
+  },
+}
+
+class RollBack extends Error {}
+
+/** `nora test [db|slurm|dicom|all]`, in the spirit of `dpxcontrol test`. Exit 1 if any check fails. */
+export async function selfTest(args: ParsedArgs, io: Out): Promise<number> {
+  const what = args.positional[1] ?? 'all'
+  const names = what === 'all' ? Object.keys(CHECKS) : [what]
+  for (const n of names) if (!CHECKS[n]) throw new UsageError(`nora test: unknown check "${n}"; use db, slurm, dicom or all`)
+  const config = configFrom(args)
+  let failed = 0
+  for (const n of names) {
+    try {
+      io.out(`${n.padEnd(6)} OK   ${await CHECKS[n]!(config)}`)
+    } catch (e) {
+      failed++
+      io.out(`${n.padEnd(6)} FAIL ${(e as Error).message}`)
+    }
+  }
+  return failed ? 1 : 0
+}

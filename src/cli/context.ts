@@ -1,0 +1,58 @@
+import { statSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import { openServices, type Services } from '../app'
+import { loadConfig, resolveHome, type Config } from '../config/load-config'
+import { AuthError } from '../core/errors'
+import type { User } from '../core/types'
+import { one, type ParsedArgs } from './args'
+
+export interface Out {
+  out(line: string): void
+  err(line: string): void
+  /** True when stdout is a terminal (progress bars). */
+  tty: boolean
+}
+
+export const stdio: Out = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  tty: Boolean(process.stdout.isTTY),
+}
+
+export function configFrom(args: ParsedArgs): Config {
+  return loadConfig(resolveHome(one(args, 'home')))
+}
+
+export async function withServices<T>(args: ParsedArgs, fn: (s: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(configFrom(args))
+  try {
+    return await fn(services)
+  } finally {
+    await services.close()
+  }
+}
+
+/**
+ * Who runs this command: `--user NAME` or NORA_USER (jobs get the launching user this way); else the nora user
+ * named like the login; else, for root or the owner of the data root, the site admin (they can read the database
+ * anyway). Anyone else is asked to say who they are.
+ */
+export async function actorOf(s: Services, args: ParsedArgs): Promise<User> {
+  const named = one(args, 'user') ?? process.env.NORA_USER
+  if (named) {
+    const u = await s.repos.users.byUsername(named)
+    if (!u || u.disabled) throw new AuthError(`no active nora user "${named}"`)
+    return u
+  }
+  const login = userInfo().username
+  const same = await s.repos.users.byUsername(login)
+  if (same && !same.disabled) return same
+  let owner = -1
+  try {
+    owner = statSync(s.config.dataRoot).uid
+  } catch {}
+  if (process.getuid?.() === 0 || process.getuid?.() === owner) {
+    return { id: 0, username: login, displayName: 'console', email: '', isSiteAdmin: true, source: 'local', disabled: false, createdAt: 0 }
+  }
+  throw new AuthError(`the login "${login}" is no nora user; set NORA_USER or --user NAME`)
+}

@@ -1,0 +1,34 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+
+export const pidPath = (dataRoot: string) => join(dataRoot, 'nora.pid')
+export const logPath = (dataRoot: string) => join(dataRoot, 'logs', 'nora.log')
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'
+  }
+}
+
+/** The pid of a running nora server for this data root, or undefined (a stale file is removed). */
+export function runningPid(dataRoot: string): number | undefined {
+  const path = pidPath(dataRoot)
+  if (!existsSync(path)) return undefined
+  const pid = Number(readFileSync(path, 'utf8').trim())
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid
+  rmSync(path, { force: true })
+  return undefined
+}
+
+export function writePid(dataRoot: string, pid = process.pid): void {
+  mkdirSync(dirname(pidPath(dataRoot)), { recursive: true })
+  writeFileSync(pidPath(dataRoot), `${pid}\n`)
+}
+
+export function removePid(dataRoot: string): void {
+  const path = pidPath(dataRoot)
+  if (existsSync(path) && Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true })
+}

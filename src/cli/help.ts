@@ -1,0 +1,43 @@
+import { ADMIN_HELP } from './commands/admin'
+
+export const MAIN_HELP = `nora: medical imaging research platform
+
+usage: nora COMMAND [--home DIR]          (NORA_HOME: folder with conf/ and data/)
+  init                 create conf/ from the examples, the database and the first admin
+  start                run the server in the background; prints the URL
+  stop                 stop the server
+  status               process, ports, database, queue, free disk (exit 1 when down)
+  serve                run the server in the foreground
+  test [db|slurm|dicom|all]   self-tests, each printing OK or what is wrong
+
+usage: nora [--project (-p) NAME] [--parameter] [value]    (acts as NORA_USER / --user, see below)
+MANAGEMENT
+  --createproject (-c) NAME           create a project
+  --add (-a) FILE... [--addtag t1,t2] register files inside the project folder (PID/SID/series/file)
+  --del (-d) FILE...                  delete files
+  --del_pat (-dp) PID|PID#SID...      delete subjects/studies (folders move to data/trash)
+  --select (-s) PATTERN [--json (+j)] [--byfilename]
+                                      files matching a file pattern: subfolder/filename with * and _,
+                                      optionally PID#SID/ first (or --psid PID#SID)
+  --out (-o) PID#SID/folder/name      absolute path of an output file
+  --pathout (-pa) PID#SID/folder      absolute path of an output folder
+  --addtag t1,t2 -s PATTERN           tag the matching files
+  --rmtag t1,t2 -s PATTERN            remove tags from the matching files
+  --sql (-q) STATEMENT [--csv] [--write]   site admins: run SQL; read-only unless --write
+  --admin COMMAND ...                 users, passwords, tokens, rights, projects, migrate
+
+IDENTITY
+  The CLI acts as --user NAME or NORA_USER; else as the nora user named like your login; else, for root or
+  the owner of the data root, as site admin.
+
+Each command has --help.`
+
+export const COMMAND_HELP: Record<string, string> = {
+  init: 'nora init [--home DIR]\n  Creates DIR/conf/*.conf from the shipped examples (existing files are kept), the data root and the\n  database, and on the first run the user "admin" with a random password printed once.',
+  start: 'nora start [--home DIR] [--timeout SECONDS]\n  Starts the server in the background (pid file and log in the data root), waits until /api/health\n  answers and prints the URL. Refuses when nora already runs or the port is taken.',
+  stop: 'nora stop [--home DIR]\n  Stops the server started by nora start (SIGTERM, SIGKILL after 15 s).',
+  status: 'nora status [--home DIR]\n  Prints process, ports, database, queue and free disk. Exit code 1 when the server is down.',
+  serve: 'nora serve [--home DIR]\n  Runs the server in the foreground; Ctrl-C stops it.',
+  test: 'nora test [db|slurm|dicom|all] [--home DIR]\n  Self-tests: each line says OK or what is wrong. Exit code 1 if any failed.',
+  admin: ADMIN_HELP,
+}

@@ -1,0 +1,44 @@
+import { boolean, integer, object, oneOf, string } from './schema'
+
+const port = (fallback: number) => integer(1, 65535, fallback)
+
+/** conf/main.conf: every key nora reads, with its default. Paths are relative to NORA_HOME. */
+export const mainConfRule = object({
+  site: object({ name: string('NORA') }),
+  http: object({
+    host: string('127.0.0.1'),
+    port: port(8080),
+    /** Public URL printed by `nora start` when nora sits behind a proxy. */
+    publicUrl: string(''),
+  }),
+  dicom: object({
+    enabled: boolean(true),
+    aet: string('NORA', { pattern: /^[\x20-\x7e]{1,16}$/, hint: 'an AE title of 1-16 printable characters' }),
+    host: string('0.0.0.0'),
+    port: port(11112),
+  }),
+  database: object({
+    dialect: oneOf(['sqlite', 'mysql'] as const, 'sqlite'),
+    sqlite: object({ path: string('data/nora.db') }),
+    mysql: object({
+      host: string('127.0.0.1'),
+      port: port(3306),
+      user: string('nora'),
+      password: string(''),
+      database: string('nora', { pattern: /^[A-Za-z0-9_]{1,64}$/, hint: 'a database name of letters, digits and _' }),
+      connectionLimit: integer(1, 200, 10),
+    }),
+  }),
+  data: object({ root: string('data') }),
+  jobs: object({
+    queue: oneOf(['local', 'slurm', 'sge'] as const, 'local'),
+    localWorkers: integer(1, 256, 2),
+  }),
+  auth: object({
+    sessionHours: integer(1, 24 * 30, 12),
+    maxFailedLogins: integer(1, 1000, 5),
+    failedLoginWindowSeconds: integer(1, 86400, 300),
+  }),
+})
+
+export type MainConf = ReturnType<typeof mainConfRule.parse>

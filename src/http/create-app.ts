@@ -1,0 +1,43 @@
+import { Elysia } from 'elysia'
+import { healthApi } from './api/health'
+import { projectsApi } from './api/projects'
+import { checkCsrf } from './csrf'
+import type { HttpDeps } from './deps'
+import { desktopPages } from './pages/desktop'
+import { loginPages } from './pages/login'
+import { SECURITY_HEADERS } from './plugins/security-headers'
+import { callerOf } from './request-auth'
+import { errorResponse } from './responses'
+import { STATIC_ASSETS } from './static-assets'
+
+/** The HTTP app. Routes live in their feature folders; this only wires them and the cross-cutting rules. */
+export function createApp(deps: HttpDeps) {
+  return new Elysia()
+    .onRequest(({ set }) => {
+      Object.assign(set.headers, SECURITY_HEADERS)
+    })
+    .onBeforeHandle(async ({ request, body }) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return
+      const formToken = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)._csrf : undefined
+      checkCsrf(request, await callerOf(deps.auth, request).catch(() => undefined), typeof formToken === 'string' ? formToken : undefined)
+    })
+    .onError(({ request, error, code }) => {
+      if (code === 'NOT_FOUND') return errorResponse(request, Object.assign(new Error(), { status: 404 }), deps.siteName)
+      if (code === 'VALIDATION' || code === 'PARSE') {
+        const msg = code === 'VALIDATION' ? `bad request: ${(error as { message: string }).message.split('\n')[0]}` : 'bad request: the body could not be parsed'
+        return request.url.includes('/api/') ? Response.json({ error: msg }, { status: 400 }) : new Response(msg, { status: 400 })
+      }
+      return errorResponse(request, error, deps.siteName)
+    })
+    .get('/static/*', ({ request }) => {
+      const asset = STATIC_ASSETS[new URL(request.url).pathname]
+      if (!asset) return new Response('not found', { status: 404 })
+      return new Response(Bun.file(asset.path), { headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' } })
+    })
+    .use(healthApi(deps))
+    .use(loginPages(deps))
+    .use(desktopPages(deps))
+    .use(projectsApi(deps))
+}
+
+export type NoraApp = ReturnType<typeof createApp>

@@ -1,0 +1,29 @@
+import { Elysia, t } from 'elysia'
+import type { HttpDeps } from '../../deps'
+import { callerOf } from '../../request-auth'
+import { html, redirect } from '../../responses'
+import { renderPage, renderRegion } from '../../templates'
+
+/** The desktop: project switcher and workspace. Later issues fill the workspace (table, viewer, tools). */
+export function desktopPages(deps: HttpDeps) {
+  return new Elysia().get(
+    '/',
+    async ({ request, query }) => {
+      const caller = await callerOf(deps.auth, request)
+      if (!caller) return redirect(`/login?next=${encodeURIComponent(new URL(request.url).pathname + new URL(request.url).search)}`)
+      const projects = await deps.rights.visibleProjects(caller.user)
+      const project = query.project ? await deps.archive.summary(caller.user, query.project) : undefined
+      const view = {
+        title: project ? project.name : 'Desktop',
+        site: deps.siteName,
+        user: caller.user,
+        csrf: caller.csrfToken,
+        project,
+        projects: projects.map((p) => ({ name: p.name, description: p.description, current: p.name === query.project })),
+      }
+      const partial = request.headers.get('hx-request') === 'true' && request.headers.get('hx-boosted') !== 'true'
+      return html(partial ? renderRegion('desktop', view) : renderPage('desktop', view), 200, { vary: 'HX-Request', 'cache-control': 'no-store' })
+    },
+    { query: t.Object({ project: t.Optional(t.String({ maxLength: 64 })) }) },
+  )
+}

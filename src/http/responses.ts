@@ -1,0 +1,29 @@
+import { NoraError } from '../core/errors'
+import { renderPage } from './templates'
+
+export const wantsJson = (request: Request) =>
+  new URL(request.url).pathname.startsWith('/api/') || (request.headers.get('accept') ?? '').includes('application/json')
+
+export function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
+}
+
+export function redirect(location: string, headers: Record<string, string> | [string, string][] = {}): Response {
+  const h = new Headers(headers)
+  h.set('location', location)
+  return new Response(null, { status: 303, headers: h })
+}
+
+/** A NoraError as JSON for the API, as a page for browsers; anything else is a 500 without internals. */
+export function errorResponse(request: Request, error: unknown, siteName: string): Response {
+  const status = error instanceof NoraError ? error.status : 500
+  const message = error instanceof NoraError ? error.message : 'internal error; the server log has the details'
+  if (status === 500 && !(error instanceof NoraError)) console.error(error)
+  if (wantsJson(request)) return Response.json({ error: message }, { status })
+  return html(renderPage('error', { title: String(status), site: siteName, status, message }), status)
+}
+
+/** Only local paths: `next=//evil.example` or `next=https://...` would be an open redirect. */
+export function safeNext(next: string | undefined): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/'
+}

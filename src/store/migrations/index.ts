@@ -1,0 +1,32 @@
+import type { Dialect } from '../db'
+import { m001Init } from './001-init'
+
+/**
+ * A migration is written once for both dialects. Column types use these tokens, which each
+ * dialect spells its own way:
+ *   {pk}       auto-increment integer primary key
+ *   {text}     unbounded text;   {longtext} large text (JSON, batches)
+ *   {table}    the table options (MySQL: InnoDB, utf8mb4)
+ * Migrations are never edited once landed; add a new number instead.
+ */
+export interface Migration {
+  id: number
+  name: string
+  statements: string[]
+}
+
+export const migrations: Migration[] = [m001Init]
+
+const TOKENS: Record<Dialect, Record<string, string>> = {
+  sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '' },
+  mysql: {
+    pk: 'BIGINT PRIMARY KEY AUTO_INCREMENT',
+    text: 'TEXT',
+    longtext: 'LONGTEXT',
+    table: 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
+  },
+}
+
+export function renderStatement(sql: string, dialect: Dialect): string {
+  return sql.replace(/\{(\w+)\}/g, (whole, name: string) => TOKENS[dialect][name] ?? whole)
+}

@@ -1,0 +1,36 @@
+import type { Db } from '../db'
+import { FilesRepo } from './files-repo'
+import { LoginFailuresRepo } from './login-failures-repo'
+import { ProjectsRepo } from './projects-repo'
+import { RightsRepo } from './rights-repo'
+import { SessionsRepo } from './sessions-repo'
+import { SubjectsRepo } from './subjects-repo'
+import { TagsRepo } from './tags-repo'
+import { TokensRepo } from './tokens-repo'
+import { UsersRepo } from './users-repo'
+
+export interface Repos {
+  projects: ProjectsRepo
+  users: UsersRepo
+  rights: RightsRepo
+  sessions: SessionsRepo
+  tokens: TokensRepo
+  loginFailures: LoginFailuresRepo
+  subjects: SubjectsRepo
+  files: FilesRepo
+  tags: TagsRepo
+}
+
+export function createRepos(db: Db): Repos {
+  return {
+    projects: new ProjectsRepo(db),
+    users: new UsersRepo(db),
+    rights: new RightsRepo(db),
+    sessions: new SessionsRepo(db),
+    tokens: new TokensRepo(db),
+    loginFailures: new LoginFailuresRepo(db),
+    subjects: new SubjectsRepo(db),
+    files: new FilesRepo(db),
+    tags: new TagsRepo(db),
+  }
+}
