@@ -7,17 +7,26 @@ import type { User } from '../core/types'
 import { one, type ParsedArgs } from './args'
 
 export interface Out {
-  out(line: string): void
-  err(line: string): void
+  /** Writes a line; the promise resolves once it left the process (await it in loops for backpressure). */
+  out(line: string): Promise<void>
+  err(line: string): Promise<void>
   /** True when stdout is a terminal (progress bars). */
   tty: boolean
 }
 
-export const stdio: Out = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
-  tty: Boolean(process.stdout.isTTY),
+/** Writes complete in order, so the last one's promise tells when everything before it is out. */
+function lineWriter(stream: NodeJS.WriteStream) {
+  let last: Promise<void> = Promise.resolve()
+  const write = (line: string) => (last = new Promise<void>((resolve) => stream.write(`${line}\n`, () => resolve())))
+  return { write, drained: () => last }
 }
+const stdoutLines = lineWriter(process.stdout)
+const stderrLines = lineWriter(process.stderr)
+
+export const stdio: Out = { out: stdoutLines.write, err: stderrLines.write, tty: Boolean(process.stdout.isTTY) }
+
+/** Resolves when everything written to stdout and stderr has left the process: await it before exiting. */
+export const drainStdio = () => Promise.all([stdoutLines.drained(), stderrLines.drained()])
 
 export function configFrom(args: ParsedArgs): Config {
   return loadConfig(resolveHome(one(args, 'home')))

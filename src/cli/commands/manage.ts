@@ -72,7 +72,7 @@ async function printSelection(pages: AsyncGenerator<FileEntry[]>, args: ParsedAr
     return 0
   }
   if (!json) {
-    for await (const page of pages) if (page.length) io.out(page.map((f) => f.absolute).join('\n'))
+    for await (const page of pages) if (page.length) await io.out(page.map((f) => f.absolute).join('\n'))
     return 0
   }
   // Streamed: one line per page of 5000, so a million files never sit in memory at once.
@@ -80,7 +80,7 @@ async function printSelection(pages: AsyncGenerator<FileEntry[]>, args: ParsedAr
   io.out('[')
   for await (const page of pages) {
     if (!page.length) continue
-    io.out((first ? '' : ',') + page.map((f) => JSON.stringify(view(f))).join(','))
+    await io.out((first ? '' : ',') + page.map((f) => JSON.stringify(view(f))).join(','))
     first = false
   }
   io.out(']')
