@@ -18,6 +18,7 @@ export interface FileQuery {
 }
 
 const PAGE = 5000
+const STUDY_PAGE = 200
 
 export class FilesRepo {
   constructor(private readonly db: Db) {}
@@ -51,10 +52,14 @@ export class FilesRepo {
     await this.db.run('DELETE FROM files WHERE id = ?', [id])
   }
 
-  /** Matching files in pages of 5000 (keyset on id), each page with its tags: memory stays flat for a million files. */
+  /**
+   * Matching files page by page, walking the project's studies in id order (a few hundred studies at a time)
+   * and matching each study's files through the (study_id, path) index: the work grows with the number of
+   * files, not with its square, and memory stays flat for a million files.
+   */
   async *select(q: FileQuery): AsyncGenerator<FileRow[]> {
-    const where: string[] = ['f.project_id = ?', `f.path LIKE ? ESCAPE '${LIKE_ESCAPE}'`]
-    const params: Param[] = [q.projectId, q.pathLike]
+    const where: string[] = ['s.project_id = ?']
+    const params: Param[] = [q.projectId]
     if (q.patientsId !== undefined) {
       where.push('p.patients_id = ?')
       params.push(q.patientsId)
@@ -65,17 +70,30 @@ export class FilesRepo {
     }
     let after = 0
     for (;;) {
-      const rows = await this.db.all<Omit<FileRow, 'tags'>>(
-        `SELECT f.id AS id, f.path AS path, f.size AS size, p.patients_id AS patients_id, s.studies_id AS studies_id
-         FROM files f JOIN studies s ON s.id = f.study_id JOIN subjects p ON p.id = s.subject_id
-         WHERE ${where.join(' AND ')} AND f.id > ? ORDER BY f.id LIMIT ${PAGE}`,
+      const studies = await this.db.all<{ id: number; patients_id: string; studies_id: string }>(
+        `SELECT s.id AS id, p.patients_id AS patients_id, s.studies_id AS studies_id
+         FROM studies s JOIN subjects p ON p.id = s.subject_id
+         WHERE ${where.join(' AND ')} AND s.id > ? ORDER BY s.id LIMIT ${STUDY_PAGE}`,
         [...params, after],
       )
-      if (rows.length === 0) return
-      const tags = await this.tagsOf(rows.map((r) => Number(r.id)))
-      yield rows.map((r) => ({ ...r, id: Number(r.id), size: Number(r.size), tags: tags.get(Number(r.id)) ?? [] }))
-      if (rows.length < PAGE) return
-      after = Number(rows[rows.length - 1]!.id)
+      if (studies.length === 0) return
+      after = Number(studies[studies.length - 1]!.id)
+      const byId = new Map(studies.map((st) => [Number(st.id), st]))
+      const ids = [...byId.keys()]
+      const files = await this.db.all<{ id: number; study_id: number; path: string; size: number }>(
+        `SELECT id, study_id, path, size FROM files
+         WHERE study_id IN (${ids.map(() => '?').join(',')}) AND path LIKE ? ESCAPE '${LIKE_ESCAPE}' ORDER BY study_id, id`,
+        [...ids, q.pathLike],
+      )
+      for (let i = 0; i < files.length; i += PAGE) {
+        const page = files.slice(i, i + PAGE)
+        const tags = await this.tagsOf(page.map((f) => Number(f.id)))
+        yield page.map((f) => {
+          const st = byId.get(Number(f.study_id))!
+          return { id: Number(f.id), path: f.path, size: Number(f.size), patients_id: st.patients_id, studies_id: st.studies_id, tags: tags.get(Number(f.id)) ?? [] }
+        })
+      }
+      if (studies.length < STUDY_PAGE) return
     }
   }
 
