@@ -4,7 +4,10 @@ import { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
 import type { Config } from './config/load-config'
 import type { HttpDeps } from './http/deps'
+import { createConverter } from './dicom/convert/create-converter'
 import type { Db } from './store/db'
+import { ImportQueue } from './importer/import-queue'
+import { ImportService } from './importer/import-service'
 import { VERSION } from './version'
 import { migrate } from './store/migrate'
 import { openDb } from './store/open-db'
@@ -19,6 +22,8 @@ export interface Services {
   auth: AuthService
   users: UsersService
   archive: ArchiveService
+  importer: ImportService
+  importQueue: ImportQueue
   close(): Promise<void>
 }
 
@@ -35,6 +40,8 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     auth: new AuthService(repos, config.main.auth),
     users: new UsersService(repos),
     archive: new ArchiveService(config.dataRoot, repos, rights),
+    importer: new ImportService({ dataRoot: config.dataRoot, db, repos, rights, converter: createConverter(config.main.import.converter) }),
+    importQueue: new ImportQueue(1),
     close: () => db.close(),
   }
 }
@@ -47,6 +54,9 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
     auth: s.auth,
     rights: s.rights,
     archive: s.archive,
+    importer: s.importer,
+    importQueue: s.importQueue,
+    uploadsDir: `${s.config.dataRoot}/uploads`,
     secureCookies: main.http.publicUrl.startsWith('https:'),
     async health() {
       let database: { dialect: string; ok: boolean; error?: string } = { dialect: s.db.dialect, ok: true }

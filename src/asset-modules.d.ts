@@ -15,3 +15,5 @@ declare module '*.min.js' {
   const path: string
   export default path
 }
+// dcmjs ships no type declarations; nora reads headers through src/dicom/dicom-header.ts only.
+declare module 'dcmjs'

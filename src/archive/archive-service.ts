@@ -26,6 +26,10 @@ export class ArchiveService {
     return p
   }
 
+  async projectById(id: number): Promise<Project | undefined> {
+    return this.repos.projects.byId(id)
+  }
+
   /** Looks up a project and checks the user may do `action` on it. */
   async open(actor: User, name: string, action: 'read' | 'write' | 'admin'): Promise<Project> {
     const project = await this.requireProject(name)

@@ -40,7 +40,8 @@ export function parseFilePattern(pattern: string): ParsedPattern {
   checkRelative(pattern, 'file pattern')
   const first = pattern.split('/')[0]!
   if (first.includes('#')) {
-    const [pid, sid] = first.split('#') as [string, string]
+    const [pid, sid, more] = first.split('#') as [string, string, string?]
+    if (more !== undefined) throw new UsageError(`file pattern "${pattern}": "${first}" is not PATIENTS_ID#STUDIES_ID (one "#" only)`)
     const rest = pattern.slice(first.length + 1)
     if (!rest) throw new UsageError(`file pattern "${pattern}": nothing after the study reference "${first}/"`)
     return { patientsId: pid || undefined, studiesId: sid || undefined, path: rest }

@@ -36,6 +36,13 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'password', arity: 1 },
   { name: 'site-admin', arity: 0 },
   { name: 'name', arity: 1 },
+  { name: 'import', arity: 1 },
+  { name: 'patients_id', arity: 1 },
+  { name: 'studies_id', arity: 1 },
+  { name: 'pattern', arity: 1 },
+  { name: 'extrafiles_filter', arity: 1 },
+  { name: 'autoexec_queue', arity: 1 },
+  { name: 'handle_job_result', arity: 0 },
 ]
 
 export interface ParsedArgs {

@@ -30,6 +30,12 @@ export const mainConfRule = object({
     }),
   }),
   data: object({ root: string('data') }),
+  import: object({
+    /** "builtin" (dcm2niix's WASM build inside nora) or the path of a native dcm2niix. */
+    converter: string('builtin', { pattern: /^(builtin|\/.+)$/, hint: '"builtin" or an absolute path to dcm2niix' }),
+    /** Series converted at once. */
+    maxParallel: integer(1, 64, 2),
+  }),
   jobs: object({
     queue: oneOf(['local', 'slurm', 'sge'] as const, 'local'),
     localWorkers: integer(1, 256, 2),

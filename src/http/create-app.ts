@@ -1,5 +1,7 @@
 import { Elysia } from 'elysia'
+import { NotFoundError } from '../core/errors'
 import { healthApi } from './api/health'
+import { importsApi } from './api/imports'
 import { projectsApi } from './api/projects'
 import { checkCsrf } from './csrf'
 import type { HttpDeps } from './deps'
@@ -22,7 +24,7 @@ export function createApp(deps: HttpDeps) {
       checkCsrf(request, await callerOf(deps.auth, request).catch(() => undefined), typeof formToken === 'string' ? formToken : undefined)
     })
     .onError(({ request, error, code }) => {
-      if (code === 'NOT_FOUND') return errorResponse(request, Object.assign(new Error(), { status: 404 }), deps.siteName)
+      if (code === 'NOT_FOUND') return errorResponse(request, new NotFoundError(`no page at ${new URL(request.url).pathname}`), deps.siteName)
       if (code === 'VALIDATION' || code === 'PARSE') {
         const msg = code === 'VALIDATION' ? `bad request: ${(error as { message: string }).message.split('\n')[0]}` : 'bad request: the body could not be parsed'
         return request.url.includes('/api/') ? Response.json({ error: msg }, { status: 400 }) : new Response(msg, { status: 400 })
@@ -38,6 +40,7 @@ export function createApp(deps: HttpDeps) {
     .use(loginPages(deps))
     .use(desktopPages(deps))
     .use(projectsApi(deps))
+    .use(importsApi(deps))
 }
 
 export type NoraApp = ReturnType<typeof createApp>

@@ -1,6 +1,8 @@
 import type { ArchiveService } from '../archive/archive-service'
 import type { AuthService } from '../auth/auth-service'
 import type { Rights } from '../auth/rights'
+import type { ImportQueue } from '../importer/import-queue'
+import type { ImportService } from '../importer/import-service'
 
 export interface HealthInfo {
   status: 'ok' | 'degraded'
@@ -16,6 +18,10 @@ export interface HttpDeps {
   auth: AuthService
   rights: Rights
   archive: ArchiveService
+  importer: ImportService
+  importQueue: ImportQueue
+  /** Where uploads are streamed before their import runs. */
+  uploadsDir: string
   health(): Promise<HealthInfo>
   /** Set Secure on cookies (behind TLS). */
   secureCookies?: boolean

@@ -38,23 +38,26 @@ export class SqliteDb implements Db {
     while (this.locked) await this.lock
   }
 
+  // Each method waits with its own loop, not `await this.idle()`: returning from idle() costs another tick, in which
+  // a waiting transaction could take the lock and this statement would land inside it (or BEGIN inside BEGIN).
+  // Checking `locked` and acting in the same tick keeps callers out of each other's transactions.
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
-    await this.idle()
+    while (this.locked) await this.lock
     return this.stmt(sql).all(...(params as never[])) as T[]
   }
 
   async get<T>(sql: string, params: Param[] = []): Promise<T | undefined> {
-    await this.idle()
+    while (this.locked) await this.lock
     return (this.stmt(sql).get(...(params as never[])) ?? undefined) as T | undefined
   }
 
   async run(sql: string, params: Param[] = []): Promise<RunResult> {
-    await this.idle()
+    while (this.locked) await this.lock
     return runOn(this.sqlite, sql, params)
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    await this.idle()
+    while (this.locked) await this.lock
     let release!: () => void
     this.locked = true
     this.lock = new Promise((r) => (release = r))

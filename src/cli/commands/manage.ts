@@ -4,6 +4,7 @@ import type { FileEntry } from '../../core/types'
 import { parsePsid, type StudyRef } from '../../archive/file-pattern'
 import { has, many, one, tagsOf, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
+import { importCommand } from './import'
 
 /** The seed's project commands: --createproject, -p with --add/--del/--del_pat/--select/--out/--pathout/--addtag/--rmtag. */
 export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<number> {
@@ -19,6 +20,7 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   const psid = one(args, 'psid') ?? process.env.NORA_PSID
   const ref: StudyRef = psid ? parsePsid(psid) : {}
 
+  if (has(args, 'import')) return importCommand(s, args, io)
   if (has(args, 'add')) {
     const added = await s.archive.addFiles(actor, project, many(args, 'add'), tagsOf(one(args, 'addtag')))
     for (const f of added) io.out(f.absolute)

@@ -19,7 +19,7 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
   const password = await services.users.ensureInitialAdmin()
   if (password) io.out(`created user "admin" with password: ${password}\n(printed once; change it with: nora --admin passwd admin)`)
   const app = createApp(httpDeps(services))
-  app.listen({ hostname: host, port, maxRequestBodySize: 1 << 30 })
+  app.listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
   writePid(config.dataRoot)
   io.out(`nora ${VERSION} serving ${httpUrl(host, port, publicUrl)} (database ${services.db.dialect}, queue ${config.main.jobs.queue}, home ${config.home})`)
   await new Promise<void>((resolve) => {

@@ -7,14 +7,14 @@ export const m001Init: Migration = {
   statements: [
     `CREATE TABLE projects (
       id {pk},
-      name VARCHAR(64) NOT NULL UNIQUE,
+      name VARCHAR(64) {bin} NOT NULL UNIQUE,
       description {text},
       settings {longtext},
       created_at BIGINT NOT NULL
     ) {table}`,
     `CREATE TABLE users (
       id {pk},
-      username VARCHAR(64) NOT NULL UNIQUE,
+      username VARCHAR(64) {bin} NOT NULL UNIQUE,
       password_hash VARCHAR(255),
       display_name VARCHAR(255) NOT NULL DEFAULT '',
       email VARCHAR(255) NOT NULL DEFAULT '',
@@ -57,7 +57,7 @@ export const m001Init: Migration = {
     `CREATE TABLE subjects (
       id {pk},
       project_id BIGINT NOT NULL,
-      patients_id VARCHAR(128) NOT NULL,
+      patients_id VARCHAR(128) {bin} NOT NULL,
       name VARCHAR(255) NOT NULL DEFAULT '',
       birth_date VARCHAR(16) NOT NULL DEFAULT '',
       sex VARCHAR(16) NOT NULL DEFAULT '',
@@ -69,7 +69,7 @@ export const m001Init: Migration = {
       id {pk},
       project_id BIGINT NOT NULL,
       subject_id BIGINT NOT NULL,
-      studies_id VARCHAR(128) NOT NULL,
+      studies_id VARCHAR(128) {bin} NOT NULL,
       study_date VARCHAR(16) NOT NULL DEFAULT '',
       description VARCHAR(255) NOT NULL DEFAULT '',
       modality VARCHAR(64) NOT NULL DEFAULT '',
@@ -85,7 +85,7 @@ export const m001Init: Migration = {
       id {pk},
       project_id BIGINT NOT NULL,
       study_id BIGINT NOT NULL,
-      path VARCHAR(700) NOT NULL,
+      path VARCHAR(700) {bin} NOT NULL,
       size BIGINT NOT NULL DEFAULT 0,
       type VARCHAR(32) NOT NULL DEFAULT '',
       meta {longtext},
@@ -97,19 +97,19 @@ export const m001Init: Migration = {
     `CREATE INDEX files_project_path ON files (project_id, path)`,
     `CREATE TABLE subject_tags (
       subject_id BIGINT NOT NULL,
-      tag VARCHAR(128) NOT NULL,
+      tag VARCHAR(128) {bin} NOT NULL,
       PRIMARY KEY (subject_id, tag),
       FOREIGN KEY (subject_id) REFERENCES subjects(id) ON DELETE CASCADE
     ) {table}`,
     `CREATE TABLE study_tags (
       study_id BIGINT NOT NULL,
-      tag VARCHAR(128) NOT NULL,
+      tag VARCHAR(128) {bin} NOT NULL,
       PRIMARY KEY (study_id, tag),
       FOREIGN KEY (study_id) REFERENCES studies(id) ON DELETE CASCADE
     ) {table}`,
     `CREATE TABLE file_tags (
       file_id BIGINT NOT NULL,
-      tag VARCHAR(128) NOT NULL,
+      tag VARCHAR(128) {bin} NOT NULL,
       PRIMARY KEY (file_id, tag),
       FOREIGN KEY (file_id) REFERENCES files(id) ON DELETE CASCADE
     ) {table}`,

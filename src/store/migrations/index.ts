@@ -1,5 +1,6 @@
 import type { Dialect } from '../db'
 import { m001Init } from './001-init'
+import { m002Imports } from './002-imports'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -7,6 +8,8 @@ import { m001Init } from './001-init'
  *   {pk}       auto-increment integer primary key
  *   {text}     unbounded text;   {longtext} large text (JSON, batches)
  *   {table}    the table options (MySQL: InnoDB, utf8mb4)
+ *   {bin}      after a VARCHAR that names things (paths, ids, tags): compare byte by byte, as SQLite does,
+ *              so that `T1.nii` and `t1.nii` are two files on MySQL too
  * Migrations are never edited once landed; add a new number instead.
  */
 export interface Migration {
@@ -15,14 +18,15 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init]
+export const migrations: Migration[] = [m001Init, m002Imports]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '' },
+  sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '', bin: '' },
   mysql: {
     pk: 'BIGINT PRIMARY KEY AUTO_INCREMENT',
     text: 'TEXT',
     longtext: 'LONGTEXT',
+    bin: 'COLLATE utf8mb4_bin',
     table: 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
   },
 }

@@ -82,7 +82,7 @@ export class FilesRepo {
       const ids = [...byId.keys()]
       const files = await this.db.all<{ id: number; study_id: number; path: string; size: number }>(
         `SELECT id, study_id, path, size FROM files
-         WHERE study_id IN (${ids.map(() => '?').join(',')}) AND path LIKE ? ESCAPE '${LIKE_ESCAPE}' ORDER BY study_id, id`,
+         WHERE study_id IN (${ids.map(() => '?').join(',')}) AND LOWER(path) LIKE LOWER(?) ESCAPE '${LIKE_ESCAPE}' ORDER BY study_id, id`,
         [...ids, q.pathLike],
       )
       for (let i = 0; i < files.length; i += PAGE) {

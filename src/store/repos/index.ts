@@ -1,5 +1,7 @@
 import type { Db } from '../db'
+import { DicomRepo } from './dicom-repo'
 import { FilesRepo } from './files-repo'
+import { ImportsRepo } from './imports-repo'
 import { LoginFailuresRepo } from './login-failures-repo'
 import { ProjectsRepo } from './projects-repo'
 import { RightsRepo } from './rights-repo'
@@ -19,6 +21,8 @@ export interface Repos {
   subjects: SubjectsRepo
   files: FilesRepo
   tags: TagsRepo
+  imports: ImportsRepo
+  dicom: DicomRepo
 }
 
 export function createRepos(db: Db): Repos {
@@ -32,5 +36,7 @@ export function createRepos(db: Db): Repos {
     subjects: new SubjectsRepo(db),
     files: new FilesRepo(db),
     tags: new TagsRepo(db),
+    imports: new ImportsRepo(db),
+    dicom: new DicomRepo(db),
   }
 }

@@ -18,6 +18,11 @@ export class ProjectsRepo {
     return r && toProject(r)
   }
 
+  async byId(id: number): Promise<Project | undefined> {
+    const r = await this.db.get<Row>('SELECT id, name, description, created_at FROM projects WHERE id = ?', [id])
+    return r && toProject(r)
+  }
+
   async list(): Promise<Project[]> {
     return (await this.db.all<Row>('SELECT id, name, description, created_at FROM projects ORDER BY name')).map(toProject)
   }

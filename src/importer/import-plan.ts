@@ -1,0 +1,111 @@
+import type { DicomHeader } from '../dicom/dicom-header'
+
+/** A staged DICOM instance: where it sits in the staging folder, where it came from, what its header says. */
+export interface StagedInstance {
+  stagedPath: string
+  sourceName: string
+  header: DicomHeader
+}
+
+export interface SeriesPlan {
+  seriesUid: string
+  /** Folder inside the study, from the naming policy (e.g. `t1_mprage`). */
+  folder: string
+  /** File name without extension (e.g. `s003`). */
+  baseName: string
+  description: string
+  instances: StagedInstance[]
+}
+
+export interface StudyPlan {
+  studyUid: string
+  patientsId: string
+  /** Proposed studies_id; the importer keeps an existing study's id when the StudyInstanceUID is known. */
+  studiesId: string
+  subject: { name: string; birthDate: string; sex: string }
+  study: { studyDate: string; description: string; modality: string; accession: string }
+  series: SeriesPlan[]
+}
+
+export interface PlanOptions {
+  /** --patients_id: one subject for everything. */
+  patientsId?: string
+  /** --studies_id: one study id for everything. */
+  studiesId?: string
+  /** --pattern: a regex with named groups patients_id / studies_id, applied to each instance's source path. */
+  pattern?: RegExp
+}
+
+/** A string made safe to be one folder or file name: letters, digits, `.`, `_`, `-`; never empty, `.` or `..`. */
+export function safeSegment(raw: string, fallback: string, max = 64): string {
+  const s = raw
+    .normalize('NFKD')
+    .replace(/[^\w.-]+/g, '_')
+    .replace(/^[._]+|_+$/g, '')
+    .slice(0, max)
+  return s && s !== '.' && s !== '..' ? s : fallback
+}
+
+/** The seed's default naming: `<ProtocolName or SeriesDescription>/s<SeriesNumber:3>`. */
+export function seriesNames(h: DicomHeader): { folder: string; baseName: string } {
+  const folder = safeSegment(h.protocolName || h.seriesDescription, h.modality ? h.modality.toLowerCase() : 'series')
+  const number = h.seriesNumber === undefined ? 0 : Math.max(0, Math.trunc(h.seriesNumber))
+  return { folder, baseName: `s${String(number).padStart(3, '0')}` }
+}
+
+/** A studies_id from the study's date and time (`20240131_142501`), or a short stable code from its UID. */
+export function defaultStudiesId(h: DicomHeader): string {
+  const date = /^\d{8}$/.test(h.studyDate) ? h.studyDate : ''
+  const time = h.studyTime.replace(/\D/g, '').slice(0, 6)
+  if (date) return time.length === 6 ? `${date}_${time}` : date
+  return `S${new Bun.CryptoHasher('sha1').update(h.studyInstanceUid).digest('hex').slice(0, 10)}`
+}
+
+function overrides(inst: StagedInstance, opts: PlanOptions): { patientsId?: string; studiesId?: string } {
+  const m = opts.pattern?.exec(inst.sourceName)
+  return {
+    patientsId: opts.patientsId ?? m?.groups?.patients_id,
+    studiesId: opts.studiesId ?? m?.groups?.studies_id,
+  }
+}
+
+/**
+ * Groups instances into studies and series and names them. Two series that would get the same folder and file
+ * name in one study get `_2`, `_3`... so that none overwrites another. Pure: no I/O.
+ */
+export function planImport(instances: StagedInstance[], opts: PlanOptions = {}): StudyPlan[] {
+  const studies = new Map<string, StudyPlan>()
+  const seriesOf = new Map<string, SeriesPlan>()
+  for (const inst of instances) {
+    const h = inst.header
+    const o = overrides(inst, opts)
+    const patientsId = safeSegment(o.patientsId ?? h.patientId, 'UNKNOWN', 128)
+    const studyKey = `${patientsId}\u0000${h.studyInstanceUid}`
+    let study = studies.get(studyKey)
+    if (!study) {
+      study = {
+        studyUid: h.studyInstanceUid,
+        patientsId,
+        studiesId: safeSegment(o.studiesId ?? defaultStudiesId(h), 'study', 128),
+        subject: { name: h.patientName, birthDate: h.birthDate, sex: h.sex },
+        study: { studyDate: h.studyDate, description: h.studyDescription, modality: h.modality, accession: h.accessionNumber },
+        series: [],
+      }
+      studies.set(studyKey, study)
+    } else if (study.study.modality && h.modality && !study.study.modality.split('\\').includes(h.modality)) {
+      study.study.modality += `\\${h.modality}`
+    }
+    const seriesKey = `${studyKey}\u0000${h.seriesInstanceUid}`
+    let series = seriesOf.get(seriesKey)
+    if (!series) {
+      const names = seriesNames(h)
+      let baseName = names.baseName
+      for (let k = 2; study.series.some((s) => s.folder === names.folder && s.baseName === baseName); k++) baseName = `${names.baseName}_${k}`
+      series = { seriesUid: h.seriesInstanceUid, folder: names.folder, baseName, description: h.seriesDescription, instances: [] }
+      seriesOf.set(seriesKey, series)
+      study.series.push(series)
+    }
+    if (!series.instances.some((i) => i.header.sopInstanceUid === h.sopInstanceUid)) series.instances.push(inst)
+  }
+  return [...studies.values()]
+}

@@ -1,0 +1,141 @@
+import { createReadStream, lstatSync, readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import tar from 'tar-stream'
+import yauzl from 'yauzl'
+
+/** One file of an import source, opened lazily so that only one entry is in flight at a time. */
+export interface SourceEntry {
+  /** The path inside the source (archive member name or path relative to the folder). */
+  name: string
+  open(): Promise<Readable>
+}
+
+export interface SourceLimits {
+  /** Stop when the unpacked bytes exceed this (zip bombs, runaway uploads). */
+  maxTotalBytes: number
+  /** Stop when unpacked/packed exceeds this ratio once past `ratioAfterBytes` (zip bombs). */
+  maxRatio: number
+  ratioAfterBytes: number
+}
+
+export const DEFAULT_LIMITS: SourceLimits = { maxTotalBytes: 500e9, maxRatio: 200, ratioAfterBytes: 256e6 }
+
+export class SourceError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SourceError'
+  }
+}
+
+/** A member name that would leave the staging folder (zip-slip) or is absolute is refused. */
+export function unsafeEntryName(name: string): string | undefined {
+  if (name.includes('\0')) return 'contains a NUL byte'
+  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) return 'is an absolute path'
+  if (name.split(/[\\/]/).some((s) => s === '..')) return 'climbs out with ".."'
+  return undefined
+}
+
+type TarEntry = Readable & { header: { name: string; type: string | null } }
+
+export type SourceKind = 'folder' | 'zip' | 'tar' | 'tar.gz'
+
+/** What kind of source a path is: a folder, or an archive recognised by its first bytes. */
+export async function sourceKind(path: string): Promise<SourceKind> {
+  if (statSync(path).isDirectory()) return 'folder'
+  const head = new Uint8Array(await Bun.file(path).slice(0, 512).arrayBuffer())
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'zip'
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'tar.gz'
+  if (head.length >= 262 && String.fromCharCode(...head.slice(257, 262)) === 'ustar') return 'tar'
+  throw new SourceError(`${path}: not a folder, zip, tar or tar.gz archive`)
+}
+
+/** Every regular file under a folder; symlinks are not followed (they could point anywhere). */
+async function* folderEntries(root: string): AsyncGenerator<SourceEntry> {
+  const walk = function* (dir: string): Generator<string> {
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, d.name)
+      if (d.isDirectory()) yield* walk(p)
+      else if (d.isFile() && lstatSync(p).isFile()) yield p
+    }
+  }
+  for (const p of walk(root)) yield { name: relative(root, p), open: async () => createReadStream(p) }
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) =>
+      err || !zip ? reject(new SourceError(`${path}: not a readable zip (${err?.message})`)) : resolve(zip),
+    ),
+  )
+}
+
+/** Zip members from the central directory, read one at a time from the file on disk (never loaded whole). */
+async function* zipEntries(path: string): AsyncGenerator<SourceEntry> {
+  const zip = await openZip(path)
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
+        zip.once('entry', resolve)
+        zip.once('end', () => resolve(undefined))
+        zip.once('error', reject)
+        zip.readEntry()
+      })
+      zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error')
+      if (!entry) return
+      if (entry.fileName.endsWith('/')) continue
+      yield {
+        name: entry.fileName,
+        open: () =>
+          new Promise<Readable>((resolve, reject) =>
+            zip.openReadStream(entry, (err, stream) => (err || !stream ? reject(err ?? new Error('no stream')) : resolve(stream))),
+          ),
+      }
+    }
+  } finally {
+    zip.close()
+  }
+}
+
+/** tar and tar.gz members, streamed: each entry must be consumed before the next one arrives. */
+async function* tarEntries(path: string, gz: boolean): AsyncGenerator<SourceEntry> {
+  const extract = tar.extract()
+  const input = createReadStream(path)
+  ;(gz ? input.pipe(createGunzip()) : input).pipe(extract)
+  for await (const entry of extract as unknown as AsyncIterable<TarEntry>) {
+    const { name, type } = entry.header
+    if (type !== 'file') {
+      entry.resume()
+      continue
+    }
+    yield { name, open: async () => entry }
+    entry.resume() // drains it if the consumer did not read it (skipped entry)
+  }
+}
+
+export async function* sourceEntries(path: string): AsyncGenerator<SourceEntry> {
+  const kind = await sourceKind(path)
+  if (kind === 'folder') yield* folderEntries(path)
+  else if (kind === 'zip') yield* zipEntries(path)
+  else yield* tarEntries(path, kind === 'tar.gz')
+}
+
+/** Counts unpacked bytes against the limits; throws SourceError when a bomb or a runaway source is detected. */
+export class UnpackBudget {
+  private unpacked = 0
+  constructor(
+    private readonly packedBytes: number,
+    private readonly limits: SourceLimits = DEFAULT_LIMITS,
+  ) {}
+  add(n: number): void {
+    this.unpacked += n
+    if (this.unpacked > this.limits.maxTotalBytes)
+      throw new SourceError(`the source unpacks to more than ${this.limits.maxTotalBytes / 1e9} GB; import it in parts`)
+    if (this.packedBytes > 0 && this.unpacked > this.limits.ratioAfterBytes && this.unpacked / this.packedBytes > this.limits.maxRatio)
+      throw new SourceError(`the archive unpacks to more than ${this.limits.maxRatio} times its size: refused as a zip bomb`)
+  }
+  get total(): number {
+    return this.unpacked
+  }
+}

@@ -1,0 +1,3 @@
+import { describeHttp } from './describe-http'
+
+describeHttp('sqlite')

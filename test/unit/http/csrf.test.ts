@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'bun:test'
+import { ForbiddenError } from '../../../src/core/errors'
+import type { User } from '../../../src/core/types'
+import { checkCsrf, sameToken } from '../../../src/http/csrf'
+import type { Caller } from '../../../src/http/request-auth'
+import { safeNext, wantsJson } from '../../../src/http/responses'
+
+const user: User = { id: 1, username: 'u', displayName: '', email: '', isSiteAdmin: false, source: 'local', disabled: false, createdAt: 0 }
+const session: Caller = { user, via: 'session', csrfToken: 'T'.repeat(43) }
+const post = (headers: Record<string, string> = {}) => new Request('https://nora.lab/logout', { method: 'POST', headers })
+
+describe('sameToken', () => {
+  test('equal tokens match; different, shorter, longer or missing ones do not', () => {
+    expect(sameToken('abc', 'abc')).toBe(true)
+    expect(sameToken('abc', 'abd')).toBe(false)
+    expect(sameToken('abc', 'ab')).toBe(false)
+    expect(sameToken('abc', 'abcd')).toBe(false)
+    expect(sameToken(undefined, 'abc')).toBe(false)
+    expect(sameToken('', '')).toBe(false)
+  })
+})
+
+describe('checkCsrf', () => {
+  test('a session POST needs the token, from the form or the X-CSRF-Token header', () => {
+    expect(() => checkCsrf(post(), session, undefined)).toThrow(ForbiddenError)
+    expect(() => checkCsrf(post(), session, 'wrong')).toThrow(ForbiddenError)
+    expect(() => checkCsrf(post(), session, session.csrfToken)).not.toThrow()
+    expect(() => checkCsrf(post({ 'x-csrf-token': session.csrfToken! }), session, undefined)).not.toThrow()
+  })
+
+  test('a foreign Origin is refused even with the right token; our own Origin is fine', () => {
+    expect(() => checkCsrf(post({ origin: 'https://evil.example' }), session, session.csrfToken)).toThrow(/cross-site/)
+    expect(() => checkCsrf(post({ origin: 'http://nora.lab' }), session, session.csrfToken)).toThrow(ForbiddenError)
+    expect(() => checkCsrf(post({ origin: 'https://nora.lab' }), session, session.csrfToken)).not.toThrow()
+  })
+
+  test('GET, anonymous callers and API-token callers are not checked', () => {
+    expect(() => checkCsrf(new Request('https://nora.lab/', { method: 'GET' }), session, undefined)).not.toThrow()
+    expect(() => checkCsrf(post(), undefined, undefined)).not.toThrow()
+    expect(() => checkCsrf(post({ origin: 'https://evil.example' }), { user, via: 'token' }, undefined)).not.toThrow()
+  })
+})
+
+describe('safeNext', () => {
+  test('keeps local paths, turns everything else into /', () => {
+    expect(safeNext('/?project=a')).toBe('/?project=a')
+    expect(safeNext('/viewer/x')).toBe('/viewer/x')
+    for (const bad of [undefined, '', '//evil.example', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', 'relative'])
+      expect(safeNext(bad)).toBe('/')
+  })
+})
+
+describe('wantsJson', () => {
+  test('API paths and Accept: application/json get JSON', () => {
+    expect(wantsJson(new Request('https://nora.lab/api/projects'))).toBe(true)
+    expect(wantsJson(new Request('https://nora.lab/', { headers: { accept: 'application/json' } }))).toBe(true)
+    expect(wantsJson(new Request('https://nora.lab/', { headers: { accept: 'text/html' } }))).toBe(false)
+  })
+})
