@@ -9,7 +9,7 @@ import { desktopPages } from './pages/desktop'
 import { loginPages } from './pages/login'
 import { SECURITY_HEADERS } from './plugins/security-headers'
 import { callerOf } from './request-auth'
-import { errorResponse } from './responses'
+import { errorResponse, wantsJson } from './responses'
 import { STATIC_ASSETS } from './static-assets'
 
 /** The HTTP app. Routes live in their feature folders; this only wires them and the cross-cutting rules. */
@@ -27,7 +27,7 @@ export function createApp(deps: HttpDeps) {
       if (code === 'NOT_FOUND') return errorResponse(request, new NotFoundError(`no page at ${new URL(request.url).pathname}`), deps.siteName)
       if (code === 'VALIDATION' || code === 'PARSE') {
         const msg = code === 'VALIDATION' ? `bad request: ${(error as { message: string }).message.split('\n')[0]}` : 'bad request: the body could not be parsed'
-        return request.url.includes('/api/') ? Response.json({ error: msg }, { status: 400 }) : new Response(msg, { status: 400 })
+        return wantsJson(request) ? Response.json({ error: msg }, { status: 400 }) : new Response(msg, { status: 400 })
       }
       return errorResponse(request, error, deps.siteName)
     })

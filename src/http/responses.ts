@@ -1,8 +1,11 @@
 import { NoraError } from '../core/errors'
 import { renderPage } from './templates'
 
-export const wantsJson = (request: Request) =>
-  new URL(request.url).pathname.startsWith('/api/') || (request.headers.get('accept') ?? '').includes('application/json')
+/** API calls and the seed's scripted `index.php` calls get JSON errors; browsers get pages. */
+export const wantsJson = (request: Request) => {
+  const path = new URL(request.url).pathname
+  return path.startsWith('/api/') || (path === '/index.php' && request.method === 'POST') || (request.headers.get('accept') ?? '').includes('application/json')
+}
 
 export function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
