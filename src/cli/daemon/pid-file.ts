@@ -13,14 +13,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a running nora server for this data root, or undefined (a stale file is removed). */
+/** True when the process runs `nora serve` (a recycled pid of another program is no nora). */
+function isNoraServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('serve')
+  } catch {
+    return isAlive(pid) // no /proc: trust the pid
+  }
+}
+
+/**
+ * The pid of a running nora server for this data root, or undefined. A stale file is left alone: the data
+ * root may be shared with other machines (a Slurm node) whose process table does not show the server.
+ */
 export function runningPid(dataRoot: string): number | undefined {
   const path = pidPath(dataRoot)
   if (!existsSync(path)) return undefined
   const pid = Number(readFileSync(path, 'utf8').trim())
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid
-  rmSync(path, { force: true })
-  return undefined
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && isNoraServer(pid) ? pid : undefined
 }
 
 export function writePid(dataRoot: string, pid = process.pid): void {
