@@ -8,6 +8,7 @@ import { createConverter } from './dicom/convert/create-converter'
 import type { Db } from './store/db'
 import { ImportQueue } from './importer/import-queue'
 import { ImportService } from './importer/import-service'
+import { Pseudonyms } from './importer/pseudonyms'
 import { VERSION } from './version'
 import { migrate } from './store/migrate'
 import { openDb } from './store/open-db'
@@ -24,6 +25,7 @@ export interface Services {
   archive: ArchiveService
   importer: ImportService
   importQueue: ImportQueue
+  pseudonyms: Pseudonyms
   close(): Promise<void>
 }
 
@@ -32,6 +34,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   if (opts.migrate !== false) await migrate(db)
   const repos = createRepos(db)
   const rights = new Rights(repos)
+  const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   return {
     config,
     db,
@@ -40,7 +43,15 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     auth: new AuthService(repos, config.main.auth),
     users: new UsersService(repos),
     archive: new ArchiveService(config.dataRoot, repos, rights),
-    importer: new ImportService({ dataRoot: config.dataRoot, db, repos, rights, converter: createConverter(config.main.import.converter) }),
+    importer: new ImportService({
+      dataRoot: config.dataRoot,
+      db,
+      repos,
+      rights,
+      converter: createConverter(config.main.import.converter),
+      pseudonyms,
+    }),
+    pseudonyms,
     importQueue: new ImportQueue(1),
     close: () => db.close(),
   }

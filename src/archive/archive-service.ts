@@ -8,6 +8,7 @@ import type { FileRow } from '../store/repos/files-repo'
 import { checkIdSegment, checkProjectName, projectDir, resolveInside } from './archive-paths'
 import { checkRelative, filePatternToLike, parseFilePattern, parsePsid, type StudyRef } from './file-pattern'
 import { fileTypeOf } from './file-types'
+import { DEFAULT_POLICY, policyOf, type ProjectPolicy } from './project-policy'
 
 /**
  * The project archive: `data/projects/<project>/<patients_id>/<studies_id>/<series folder>/<file>` on disk,
@@ -38,10 +39,11 @@ export class ArchiveService {
   }
 
   /** Creates a project; its creator becomes its admin. */
-  async createProject(actor: User, name: string, description = ''): Promise<Project> {
+  async createProject(actor: User, name: string, description = '', policy: ProjectPolicy = DEFAULT_POLICY): Promise<Project> {
     checkProjectName(name)
     if (await this.repos.projects.byName(name)) throw new ConflictError(`project "${name}" exists already`)
     const project = await this.repos.projects.create(name, description)
+    await this.repos.projects.saveSettings(project.id, { policy })
     mkdirSync(projectDir(this.dataRoot, name), { recursive: true })
     if (!actor.isSiteAdmin) await this.repos.rights.grant(actor.id, project.id, 'admin')
     return project
@@ -52,6 +54,16 @@ export class ArchiveService {
     const project = await this.open(actor, name, 'read')
     const role = actor.isSiteAdmin ? 'site admin' : ((await this.repos.rights.roleOf(actor.id, project.id)) ?? 'none')
     return { name: project.name, description: project.description, role, ...(await this.repos.subjects.counts(project.id)) }
+  }
+
+  async policy(project: Project): Promise<ProjectPolicy> {
+    return policyOf(await this.repos.projects.settings(project.id))
+  }
+
+  /** Changes the import policy (project admins). Data imported before keeps the form it was imported in. */
+  async setPolicy(actor: User, name: string, policy: ProjectPolicy): Promise<void> {
+    const project = await this.open(actor, name, 'admin')
+    await this.repos.projects.saveSettings(project.id, { ...(await this.repos.projects.settings(project.id)), policy })
   }
 
   projectDir(project: Project): string {

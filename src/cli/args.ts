@@ -43,6 +43,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'extrafiles_filter', arity: 1 },
   { name: 'autoexec_queue', arity: 1 },
   { name: 'handle_job_result', arity: 0 },
+  { name: 'policy', arity: 1 },
+  { name: 'pseudonyms', arity: 0 },
 ]
 
 export interface ParsedArgs {

@@ -11,6 +11,10 @@ import { emptyCounts, type ImportCounts, type ImportRecord } from '../store/repo
 import { readBundle, writeBundle } from './dicom-bundle'
 import { planImport, type PlanOptions, type SeriesPlan, type StudyPlan } from './import-plan'
 import { stageSource, type StageProblem, type StagedExtra } from './stage-source'
+import { anonymizeDicomFile } from '../dicom/anonymize'
+import { policyOf, type ProjectPolicy } from '../archive/project-policy'
+import type { Pseudonyms } from './pseudonyms'
+import type { StagedInstance } from './import-plan'
 
 /** What the importer needs of a DICOM-to-NIfTI converter (src/dicom/convert implements it). */
 export interface SeriesConverter {
@@ -61,7 +65,7 @@ function moveFile(from: string, to: string): void {
  */
 export class ImportService {
   constructor(
-    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter },
+    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms },
   ) {}
 
   /** Checks the user may write the project, and records a queued import. */
@@ -69,7 +73,10 @@ export class ImportService {
     const project = await this.deps.repos.projects.byName(projectName)
     if (!project) throw new NotFoundError(`no project "${projectName}"; nora --admin projects lists them`)
     await this.deps.rights.require(actor, 'write', project)
-    return { id: await this.deps.repos.imports.create(project.id, actor.id || null, source), project }
+    // A source's name may name the patient: pseudonymised projects do not keep it.
+    const pseudonymized = policyOf(await this.deps.repos.projects.settings(project.id)).identity === 'pseudonymize'
+    const label = pseudonymized ? source.split(' ')[0]!.replace(/^\/.*/, 'path') : source
+    return { id: await this.deps.repos.imports.create(project.id, actor.id || null, label), project }
   }
 
   async status(id: number): Promise<(ImportRecord & { problems: StageProblem[] }) | undefined> {
@@ -90,10 +97,12 @@ export class ImportService {
         await repos.imports.update(id, { phase, done, total, counts })
       }
     }
+    const policy = policyOf(await repos.projects.settings(project.id))
+    let scrub = (text: string) => text
     const problem = async (p: StageProblem) => {
       if (p.kind === 'error') counts.errors++
       else counts.skipped++
-      await repos.imports.addProblem(id, p)
+      await repos.imports.addProblem(id, { ...p, file: scrub(p.file), message: scrub(p.message) })
     }
     try {
       await repos.imports.update(id, { state: 'running', phase: 'unpacking' })
@@ -101,6 +110,12 @@ export class ImportService {
         extraExtensions: opts.extraExtensions ?? [],
         onEntry: (n) => void progress('unpacking', n, 0),
       })
+      if (policy.identity === 'pseudonymize') {
+        const lost = await this.pseudonymize(project, policy, staged.instances, opts)
+        scrub = lost.scrub
+        staged.instances = staged.instances.filter((i) => !lost.failed.has(i))
+        for (const p of lost.problems) await problem(p)
+      }
       for (const p of staged.problems) await problem(p)
       const plans = planImport(staged.instances, opts)
       const totalSeries = plans.reduce((n, s) => n + s.series.length, 0)
@@ -111,7 +126,7 @@ export class ImportService {
         const before = counts.series
         for (const series of study.series) {
           try {
-            await this.importSeries(project, target, series, join(staging, `s${doneSeries}`), counts)
+            await this.importSeries(project, target, series, join(staging, `s${doneSeries}`), counts, policy.identity === 'pseudonymize')
           } catch (e) {
             await problem({ file: `${study.patientsId}/${target.studiesId}/${series.folder}/${series.baseName}`, kind: 'error', message: (e as Error).message })
           }
@@ -123,7 +138,7 @@ export class ImportService {
         }
       }
       counts.patients = subjects.size
-      await this.placeExtras(project, staged.extras, plans, opts, counts, problem)
+      await this.placeExtras(project, staged.extras, plans, opts, counts, problem, scrub)
       // Finished: problems with single files do not fail the import; they are in the report, the rest is in.
       await repos.imports.update(id, { state: 'done', phase: 'finished', done: totalSeries, total: totalSeries, counts, message: counts.errors ? `finished with ${counts.errors} error(s); see the report` : '' })
     } catch (e) {
@@ -163,7 +178,41 @@ export class ImportService {
     return study.id
   }
 
-  private async importSeries(project: Project, ids: StudyTarget, series: SeriesPlan, work: string, counts: ImportCounts): Promise<void> {
+  /**
+   * Replaces each patient by a pseudonym, in the staged files themselves (so that neither dcm2niix, the sidecars
+   * nor the kept DICOM see the original) and in the headers the plan uses. Returns a scrubber for report texts
+   * and the instances that could not be rewritten (they are reported and left out: the source still has them).
+   */
+  private async pseudonymize(project: Project, policy: ProjectPolicy, instances: StagedInstance[], opts: ImportOptions) {
+    const originals = new Set<string>()
+    const failed = new Set<StagedInstance>()
+    const problems: StageProblem[] = []
+    const byPatient = new Map<string, string>()
+    for (const inst of instances) {
+      const h = inst.header
+      for (const s of [h.patientId, h.patientName, ...h.patientName.split(/[\^\s]+/)]) if (s.trim().length >= 3) originals.add(s.trim())
+      const key = opts.patientsId ?? h.patientId
+      let pseudonym = byPatient.get(key)
+      if (!pseudonym) {
+        pseudonym = opts.patientsId ?? (await this.deps.pseudonyms.pseudonymFor(project, policy.pseudonymMode, { patientId: h.patientId, patientName: h.patientName, birthDate: h.birthDate }))
+        byPatient.set(key, pseudonym)
+      }
+      const birthYear = h.birthDate.slice(0, 4)
+      try {
+        anonymizeDicomFile(inst.stagedPath, { pseudonym, birthYear })
+      } catch (e) {
+        failed.add(inst)
+        problems.push({ file: inst.sourceName, kind: 'error', message: `could not be pseudonymised, left out (${(e as Error).message})` })
+        continue
+      }
+      inst.header = { ...h, patientId: pseudonym, patientName: pseudonym, birthDate: birthYear }
+    }
+    const patterns = [...originals].sort((a, b) => b.length - a.length).map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    const re = patterns.length ? new RegExp(patterns.join('|'), 'g') : undefined
+    return { scrub: (text: string) => (re ? text.replace(re, '[pseudonymised]') : text), failed, problems }
+  }
+
+  private async importSeries(project: Project, ids: StudyTarget, series: SeriesPlan, work: string, counts: ImportCounts, anonymize: boolean): Promise<void> {
     const { repos, db } = this.deps
     const known = ids.studyId === undefined ? undefined : await repos.dicom.series(ids.studyId, series.seriesUid)
     const fresh = series.instances.filter((i) => !known?.instances.has(i.header.sopInstanceUid))
@@ -192,7 +241,7 @@ export class ImportService {
       const result = await this.deps.converter.convertSeries(
         inputs.map((i) => i.path),
         out,
-        { filename: OUT_STEM },
+        { filename: OUT_STEM, anonymize },
       )
       made = result.outputs.filter((p) => basename(p).startsWith(OUT_STEM))
       if (!made.some((p) => /\.nii(\.gz)?$/.test(p))) {
@@ -235,7 +284,7 @@ export class ImportService {
   }
 
   /** Extra (non-DICOM) files go into the study whose DICOM shared their source folder, or the only study. */
-  private async placeExtras(project: Project, extras: StagedExtra[], plans: StudyPlan[], opts: ImportOptions, counts: ImportCounts, problem: (p: StageProblem) => Promise<void>): Promise<void> {
+  private async placeExtras(project: Project, extras: StagedExtra[], plans: StudyPlan[], opts: ImportOptions, counts: ImportCounts, problem: (p: StageProblem) => Promise<void>, scrub: (t: string) => string): Promise<void> {
     for (const extra of extras) {
       const dir = dirname(extra.sourceName)
       const byFolder = plans.find((s) => s.series.some((se) => se.instances.some((i) => dirname(i.sourceName) === dir)))
@@ -248,7 +297,7 @@ export class ImportService {
       }
       const subject = await this.deps.repos.subjects.ensureSubject(project.id, pid)
       const study = await this.deps.repos.subjects.ensureStudy(project.id, subject.id, sid)
-      const rel = `extra/${basename(extra.sourceName).replace(/[^\w.-]/g, '_')}`
+      const rel = `extra/${scrub(basename(extra.sourceName)).replace(/[^\w.-]/g, '_')}`
       const abs = join(projectDir(this.deps.dataRoot, project.name), pid, sid, rel)
       moveFile(extra.stagedPath, abs)
       await this.deps.repos.files.upsert(project.id, study.id, rel, statSync(abs).size, fileTypeOf(rel))

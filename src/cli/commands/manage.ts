@@ -2,6 +2,7 @@ import type { Services } from '../../app'
 import { UsageError } from '../../core/errors'
 import type { FileEntry } from '../../core/types'
 import { parsePsid, type StudyRef } from '../../archive/file-pattern'
+import { parsePolicy } from '../../archive/project-policy'
 import { has, many, one, tagsOf, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 import { importCommand } from './import'
@@ -11,7 +12,8 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   const actor = await actorOf(s, args)
   const created = one(args, 'createproject')
   if (created) {
-    const p = await s.archive.createProject(actor, created)
+    const policy = one(args, 'policy')
+    const p = await s.archive.createProject(actor, created, '', policy ? parsePolicy(policy) : undefined)
     io.out(`created project "${p.name}" in ${s.archive.projectDir(p)}`)
     return 0
   }
@@ -21,6 +23,16 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   const ref: StudyRef = psid ? parsePsid(psid) : {}
 
   if (has(args, 'import')) return importCommand(s, args, io)
+  if (has(args, 'policy')) {
+    await s.archive.setPolicy(actor, project, parsePolicy(one(args, 'policy')!))
+    await io.out(`policy of "${project}": ${one(args, 'policy')} (applies to what is imported from now on)`)
+    return 0
+  }
+  if (has(args, 'pseudonyms')) {
+    const p = await s.archive.open(actor, project, 'admin')
+    await io.out(JSON.stringify(await s.pseudonyms.reveal(p)))
+    return 0
+  }
   if (has(args, 'add')) {
     const added = await s.archive.addFiles(actor, project, many(args, 'add'), tagsOf(one(args, 'addtag')))
     for (const f of added) io.out(f.absolute)

@@ -47,5 +47,17 @@ export const m002Imports: Migration = {
       PRIMARY KEY (series_id, sop_uid),
       FOREIGN KEY (series_id) REFERENCES dicom_series(id) ON DELETE CASCADE
     ) {table}`,
+    // Pseudonymised projects: lookup is an HMAC of the original PatientID under a key kept outside the
+    // database, sealed the original identity encrypted under it; no row holds an original name or ID.
+    `CREATE TABLE pseudonyms (
+      project_id BIGINT NOT NULL,
+      lookup CHAR(64) NOT NULL,
+      pseudonym VARCHAR(64) {bin} NOT NULL,
+      sealed {text} NOT NULL,
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (project_id, lookup),
+      UNIQUE (project_id, pseudonym),
+      FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE CASCADE
+    ) {table}`,
   ],
 }

@@ -4,6 +4,7 @@ import { FilesRepo } from './files-repo'
 import { ImportsRepo } from './imports-repo'
 import { LoginFailuresRepo } from './login-failures-repo'
 import { ProjectsRepo } from './projects-repo'
+import { PseudonymsRepo } from './pseudonyms-repo'
 import { RightsRepo } from './rights-repo'
 import { SessionsRepo } from './sessions-repo'
 import { SubjectsRepo } from './subjects-repo'
@@ -23,6 +24,7 @@ export interface Repos {
   tags: TagsRepo
   imports: ImportsRepo
   dicom: DicomRepo
+  pseudonyms: PseudonymsRepo
 }
 
 export function createRepos(db: Db): Repos {
@@ -38,5 +40,6 @@ export function createRepos(db: Db): Repos {
     tags: new TagsRepo(db),
     imports: new ImportsRepo(db),
     dicom: new DicomRepo(db),
+    pseudonyms: new PseudonymsRepo(db),
   }
 }
