@@ -8,6 +8,7 @@ import type { FileRow } from '../store/repos/files-repo'
 import { checkIdSegment, checkProjectName, projectDir, resolveInside } from './archive-paths'
 import { checkRelative, filePatternToLike, parseFilePattern, parsePsid, type StudyRef } from './file-pattern'
 import { fileTypeOf } from './file-types'
+import { headerOfFile } from './file-header'
 import { DEFAULT_POLICY, policyOf, type ProjectPolicy } from './project-policy'
 
 /**
@@ -74,7 +75,7 @@ export class ArchiveService {
    * Registers files that lie inside the project folder (`<pid>/<sid>/<path>`), creating subject and study when
    * new. A path outside the project, or leaving it through `..` or a symlink, is refused before anything is written.
    */
-  async addFiles(actor: User, projectName: string, paths: string[], tags: string[] = []): Promise<FileEntry[]> {
+  async addFiles(actor: User, projectName: string, paths: string[], tags: string[] = [], warn: (m: string) => void = () => {}): Promise<FileEntry[]> {
     const project = await this.open(actor, projectName, 'write')
     const root = this.projectDir(project)
     const planned = paths.map((p) => {
@@ -92,7 +93,9 @@ export class ArchiveService {
       const subject = await this.repos.subjects.ensureSubject(project.id, f.pid)
       const study = await this.repos.subjects.ensureStudy(project.id, subject.id, f.sid)
       const size = statSync(f.real).size
-      const id = await this.repos.files.upsert(project.id, study.id, f.path, size, fileTypeOf(f.path))
+      const { header, problem } = headerOfFile(f.real, f.path)
+      if (problem) warn(`${f.real}: registered without image metadata: ${problem}`)
+      const id = await this.repos.files.upsert(project.id, study.id, f.path, size, fileTypeOf(f.path), header ?? null)
       if (tags.length) await this.repos.tags.add('file', [id], tags)
       added.push(this.entry(project, { id, path: f.path, size, patients_id: f.pid, studies_id: f.sid, tags: await this.repos.tags.of('file', id) }))
     }

@@ -20,7 +20,7 @@ export interface SourceLimits {
   ratioAfterBytes: number
 }
 
-export const DEFAULT_LIMITS: SourceLimits = { maxTotalBytes: 500e9, maxRatio: 200, ratioAfterBytes: 256e6 }
+export const DEFAULT_LIMITS: SourceLimits = { maxTotalBytes: 500e9, maxRatio: 200, ratioAfterBytes: 64e6 }
 
 export class SourceError extends Error {
   constructor(message: string) {

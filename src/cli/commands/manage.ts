@@ -34,7 +34,7 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
     return 0
   }
   if (has(args, 'add')) {
-    const added = await s.archive.addFiles(actor, project, many(args, 'add'), tagsOf(one(args, 'addtag')))
+    const added = await s.archive.addFiles(actor, project, many(args, 'add'), tagsOf(one(args, 'addtag')), (m) => void io.err(`warning: ${m}`))
     for (const f of added) io.out(f.absolute)
     return 0
   }
