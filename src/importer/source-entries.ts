@@ -65,7 +65,8 @@ async function* folderEntries(root: string): AsyncGenerator<SourceEntry> {
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) =>
+    // decodeStrings off: yauzl would abort the whole zip on one `../` name; we refuse that member and go on.
+    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
       err || !zip ? reject(new SourceError(`${path}: not a readable zip (${err?.message})`)) : resolve(zip),
     ),
   )
@@ -84,9 +85,11 @@ async function* zipEntries(path: string): AsyncGenerator<SourceEntry> {
       })
       zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error')
       if (!entry) return
-      if (entry.fileName.endsWith('/')) continue
+      const raw = entry.fileName as unknown as Buffer
+      const name = raw.toString(entry.generalPurposeBitFlag & 0x800 ? 'utf8' : 'latin1')
+      if (name.endsWith('/')) continue
       yield {
-        name: entry.fileName,
+        name,
         open: () =>
           new Promise<Readable>((resolve, reject) =>
             zip.openReadStream(entry, (err, stream) => (err || !stream ? reject(err ?? new Error('no stream')) : resolve(stream))),
