@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { checkIdSegment, projectDir } from '../archive/archive-paths'
 import { fileTypeOf } from '../archive/file-types'
@@ -42,6 +43,16 @@ interface StudyTarget {
 }
 
 const OUT_STEM = 'nora_out'
+const RUNNER = `${hostname()}:${process.pid}`
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'
+  }
+}
 const DICOM_FOLDER = 'dicom'
 
 /** Moves a file, across file systems too. */
@@ -76,7 +87,26 @@ export class ImportService {
     // A source's name may name the patient: pseudonymised projects do not keep it.
     const pseudonymized = policyOf(await this.deps.repos.projects.settings(project.id)).identity === 'pseudonymize'
     const label = pseudonymized ? source.split(' ')[0]!.replace(/^\/.*/, 'path') : source
-    return { id: await this.deps.repos.imports.create(project.id, actor.id || null, label), project }
+    const id = await this.deps.repos.imports.create(project.id, actor.id || null, label)
+    await this.deps.repos.imports.update(id, { runner: RUNNER })
+    return { id, project }
+  }
+
+  /**
+   * Marks imports whose process on this host is gone (killed, crashed, machine restarted) as failed, and removes
+   * their staging folders. Series they committed stay; running the same import again completes the rest.
+   */
+  async recoverInterrupted(): Promise<number[]> {
+    const [host] = RUNNER.split(':')
+    const dead: number[] = []
+    for (const u of await this.deps.repos.imports.unfinished()) {
+      const [h, pid] = u.runner.split(':')
+      if (h !== host || !pid || pidAlive(Number(pid))) continue
+      await this.deps.repos.imports.update(u.id, { state: 'failed', phase: 'interrupted', message: 'interrupted: the process running it ended; run the same import again to complete it' })
+      rmSync(join(this.deps.dataRoot, 'imports', String(u.id)), { recursive: true, force: true })
+      dead.push(u.id)
+    }
+    return dead
   }
 
   async status(id: number): Promise<(ImportRecord & { problems: StageProblem[] }) | undefined> {
@@ -105,7 +135,7 @@ export class ImportService {
       await repos.imports.addProblem(id, { ...p, file: scrub(p.file), message: scrub(p.message) })
     }
     try {
-      await repos.imports.update(id, { state: 'running', phase: 'unpacking' })
+      await repos.imports.update(id, { state: 'running', phase: 'unpacking', runner: RUNNER })
       const staged = await stageSource(source, join(staging, 'in'), {
         extraExtensions: opts.extraExtensions ?? [],
         onEntry: (n) => void progress('unpacking', n, 0),

@@ -26,6 +26,7 @@ export async function importCommand(s: Services, args: ParsedArgs, io: Out): Pro
     if (!/\(\?<(patients_id|studies_id)>/.test(raw)) throw new UsageError('--pattern needs a named group (?<patients_id>...) and/or (?<studies_id>...)')
   }
   const actor = await actorOf(s, args)
+  await s.importer.recoverInterrupted()
   const { id, project: p } = await s.importer.create(actor, project, source)
   const bar = progressBar(io)
   const record = await s.importer.run(

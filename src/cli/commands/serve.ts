@@ -18,6 +18,8 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
   const services = await openServices(config)
   const password = await services.users.ensureInitialAdmin()
   if (password) io.out(`created user "admin" with password: ${password}\n(printed once; change it with: nora --admin passwd admin)`)
+  const interrupted = await services.importer.recoverInterrupted()
+  if (interrupted.length) io.out(`marked interrupted imports as failed: ${interrupted.join(', ')}`)
   const app = createApp(httpDeps(services))
   app.listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
   writePid(config.dataRoot)

@@ -16,6 +16,7 @@ export const m002Imports: Migration = {
       total_units INTEGER NOT NULL DEFAULT 0,
       counts {text},
       message {text},
+      runner VARCHAR(128) NOT NULL DEFAULT '',
       created_at BIGINT NOT NULL,
       updated_at BIGINT NOT NULL,
       FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE CASCADE

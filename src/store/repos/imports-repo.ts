@@ -88,7 +88,7 @@ export class ImportsRepo {
     ).lastId
   }
 
-  async update(id: number, f: { state?: ImportState; phase?: string; done?: number; total?: number; counts?: ImportCounts; message?: string }): Promise<void> {
+  async update(id: number, f: { state?: ImportState; phase?: string; done?: number; total?: number; counts?: ImportCounts; message?: string; runner?: string }): Promise<void> {
     const sets: string[] = ['updated_at = ?']
     const params: (string | number)[] = [Date.now()]
     const add = (col: string, v: string | number | undefined) => {
@@ -102,6 +102,7 @@ export class ImportsRepo {
     add('total_units', f.total)
     add('counts', f.counts && JSON.stringify(f.counts))
     add('message', f.message)
+    add('runner', f.runner)
     await this.db.run(`UPDATE imports SET ${sets.join(', ')} WHERE id = ?`, [...params, id])
   }
 
@@ -112,6 +113,12 @@ export class ImportsRepo {
   async get(id: number): Promise<ImportRecord | undefined> {
     const r = await this.db.get<Row>('SELECT * FROM imports WHERE id = ?', [id])
     return r && toRecord(r)
+  }
+
+  /** Imports still marked queued or running, with the process that runs them (`host:pid`). */
+  async unfinished(): Promise<{ id: number; runner: string }[]> {
+    const rows = await this.db.all<{ id: number; runner: string }>("SELECT id, runner FROM imports WHERE state IN ('queued', 'running')")
+    return rows.map((r) => ({ id: Number(r.id), runner: r.runner }))
   }
 
   async problems(id: number, limit = 1000): Promise<ImportProblem[]> {
