@@ -17,3 +17,8 @@ declare module '*.min.js' {
 }
 // dcmjs ships no type declarations; nora reads headers through src/dicom/dicom-header.ts only.
 declare module 'dcmjs'
+// Browser scripts served as files (embedded by `with { type: 'file' }`), not imported as modules.
+declare module '*/public/js/upload.js' {
+  const path: string
+  export default path
+}

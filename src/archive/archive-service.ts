@@ -51,10 +51,11 @@ export class ArchiveService {
   }
 
   /** Counts and the caller's role, for the desktop header. */
-  async summary(actor: User, name: string): Promise<{ name: string; description: string; role: string; subjects: number; studies: number; files: number }> {
+  async summary(actor: User, name: string): Promise<{ name: string; description: string; role: string; canWrite: boolean; subjects: number; studies: number; files: number }> {
     const project = await this.open(actor, name, 'read')
     const role = actor.isSiteAdmin ? 'site admin' : ((await this.repos.rights.roleOf(actor.id, project.id)) ?? 'none')
-    return { name: project.name, description: project.description, role, ...(await this.repos.subjects.counts(project.id)) }
+    const canWrite = await this.rights.can(actor, 'write', project)
+    return { name: project.name, description: project.description, role, canWrite, ...(await this.repos.subjects.counts(project.id)) }
   }
 
   async policy(project: Project): Promise<ProjectPolicy> {

@@ -12,7 +12,8 @@ usage: nora COMMAND [--home DIR]          (NORA_HOME: folder with conf/ and data
 
 usage: nora [--project (-p) NAME] [--parameter] [value]    (acts as NORA_USER / --user, see below)
 MANAGEMENT
-  --createproject (-c) NAME           create a project
+  --createproject (-c) NAME [--policy keep|pseudonymize[:sequential]]
+                                      create a project (pseudonymize: patients get pseudonyms on import)
   --add (-a) FILE... [--addtag t1,t2] register files inside the project folder (PID/SID/series/file)
   --del (-d) FILE...                  delete files
   --del_pat (-dp) PID|PID#SID...      delete subjects/studies (folders move to data/trash)
@@ -23,6 +24,12 @@ MANAGEMENT
   --pathout (-pa) PID#SID/folder      absolute path of an output folder
   --addtag t1,t2 -s PATTERN           tag the matching files
   --rmtag t1,t2 -s PATTERN            remove tags from the matching files
+  --import SRC                        import DICOM (folder, zip, tar, tar.gz) as NIfTI + JSON sidecars
+        [--patients_id PIZ] [--studies_id SID]   put everything into this subject / study
+        [--pattern REGEX]                 named groups patients_id / studies_id applied to each file's path
+        [--extrafiles_filter nii,hdr]     keep non-DICOM files with these extensions
+  --policy keep|pseudonymize[:sequential]   change the import policy (project admins)
+  --pseudonyms                        print the pseudonym mapping (project admins)
   --sql (-q) STATEMENT [--csv] [--write]   site admins: run SQL; read-only unless --write
   --admin COMMAND ...                 users, passwords, tokens, rights, projects, migrate
 

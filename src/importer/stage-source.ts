@@ -1,7 +1,6 @@
-import { closeSync, createWriteStream, mkdirSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { Transform } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { DicomError, hasDicomMagic, readDicomHeader } from '../dicom/dicom-header'
 import type { StagedInstance } from './import-plan'
 import { sourceEntries, unsafeEntryName, UnpackBudget, type SourceLimits } from './source-entries'
@@ -24,6 +23,33 @@ export interface StageResult {
 }
 
 const HEADER_PROBE = 1 << 20
+/** Entries are gathered in memory up to this size and written with one call; larger ones stream to disk. */
+const SMALL_ENTRY = 32 << 20
+
+/** Copies one entry to disk, counting its bytes against the budget (which throws on a bomb). */
+async function writeEntry(stream: Readable, path: string, budget: UnpackBudget): Promise<void> {
+  const chunks: Buffer[] = []
+  let size = 0
+  let fd: number | undefined
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      budget.add(chunk.length)
+      if (fd === undefined) {
+        chunks.push(chunk)
+        size += chunk.length
+        if (size > SMALL_ENTRY) {
+          fd = openSync(path, 'w')
+          writeSync(fd, Buffer.concat(chunks))
+          chunks.length = 0
+        }
+      } else writeSync(fd, chunk)
+    }
+    if (fd === undefined) writeFileSync(path, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+    stream.destroy()
+  }
+}
 
 /** The header of a staged file: read from its first MiB, or from all of it when the header is longer. */
 function readStagedHeader(path: string, name: string, size: number) {
@@ -75,18 +101,8 @@ export async function stageSource(
       continue
     }
     const staged = join(stagingDir, `${n}`)
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        try {
-          budget.add(chunk.length)
-          done(null, chunk)
-        } catch (e) {
-          done(e as Error)
-        }
-      },
-    })
     try {
-      await pipeline(await entry.open(), counter, createWriteStream(staged))
+      await writeEntry(await entry.open(), staged, budget)
     } catch (e) {
       if ((e as Error).name === 'SourceError') throw e
       result.problems.push({ file: entry.name, kind: 'error', message: `could not be read from the source (${(e as Error).message}); the rest goes on` })

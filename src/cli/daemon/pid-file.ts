@@ -4,12 +4,18 @@ import { dirname, join } from 'node:path'
 export const pidPath = (dataRoot: string) => join(dataRoot, 'nora.pid')
 export const logPath = (dataRoot: string) => join(dataRoot, 'logs', 'nora.log')
 
+/** True while the process runs. A zombie (exited, waiting for a parent or init to reap it) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     return (e as { code?: string }).code === 'EPERM'
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true // no /proc: trust the signal
   }
 }
 
