@@ -50,6 +50,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
       rights,
       converter: createConverter(config.main.import.converter),
       pseudonyms,
+      maxParallel: config.main.import.maxParallel,
     }),
     pseudonyms,
     importQueue: new ImportQueue(1),

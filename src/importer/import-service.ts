@@ -45,6 +45,15 @@ interface StudyTarget {
 const OUT_STEM = 'nora_out'
 const RUNNER = `${hostname()}:${process.pid}`
 
+/** Runs `work` over the items, at most `limit` at once. */
+async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -76,7 +85,7 @@ function moveFile(from: string, to: string): void {
  */
 export class ImportService {
   constructor(
-    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms },
+    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms; maxParallel: number },
   ) {}
 
   /** Checks the user may write the project, and records a queued import. */
@@ -151,22 +160,26 @@ export class ImportService {
       const totalSeries = plans.reduce((n, s) => n + s.series.length, 0)
       let doneSeries = 0
       const subjects = new Set<string>()
+      // Series are converted maxParallel at a time; each commits on its own, so the order does not matter.
+      const tasks: { target: StudyTarget; series: SeriesPlan; work: string }[] = []
       for (const study of plans) {
         const target = await this.resolveStudy(project, study)
-        const before = counts.series
-        for (const series of study.series) {
-          try {
-            await this.importSeries(project, target, series, join(staging, `s${doneSeries}`), counts, policy.identity === 'pseudonymize')
-          } catch (e) {
-            await problem({ file: `${study.patientsId}/${target.studiesId}/${series.folder}/${series.baseName}`, kind: 'error', message: (e as Error).message })
-          }
-          await progress('converting', ++doneSeries, totalSeries)
-        }
-        if (counts.series > before) {
-          subjects.add(study.patientsId)
-          counts.studies++
-        }
+        for (const series of study.series) tasks.push({ target, series, work: join(staging, `s${tasks.length}`) })
       }
+      const committed = new Set<StudyTarget>()
+      await runPool(tasks, this.deps.maxParallel, async ({ target, series, work }) => {
+        const before = counts.series
+        try {
+          await this.importSeries(project, target, series, work, counts, policy.identity === 'pseudonymize')
+        } catch (e) {
+          await problem({ file: `${target.patientsId}/${target.studiesId}/${series.folder}/${series.baseName}`, kind: 'error', message: (e as Error).message })
+        }
+        if (counts.series > before) committed.add(target)
+        rmSync(work, { recursive: true, force: true })
+        await progress('converting', ++doneSeries, totalSeries)
+      })
+      for (const t of committed) subjects.add(t.patientsId)
+      counts.studies = committed.size
       counts.patients = subjects.size
       await this.placeExtras(project, staged.extras, plans, opts, counts, problem, scrub)
       // Finished: problems with single files do not fail the import; they are in the report, the rest is in.

@@ -26,8 +26,11 @@ const HEADER_PROBE = 1 << 20
 /** Entries are gathered in memory up to this size and written with one call; larger ones stream to disk. */
 const SMALL_ENTRY = 32 << 20
 
-/** Copies one entry to disk, counting its bytes against the budget (which throws on a bomb). */
-async function writeEntry(stream: Readable, path: string, budget: UnpackBudget): Promise<void> {
+/**
+ * Copies one entry to disk, counting its bytes against the budget (which throws on a bomb). Returns the whole
+ * content when it was small enough to gather (the header is then read from memory), else undefined.
+ */
+async function writeEntry(stream: Readable, path: string, budget: UnpackBudget): Promise<Buffer | undefined> {
   const chunks: Buffer[] = []
   let size = 0
   let fd: number | undefined
@@ -44,7 +47,10 @@ async function writeEntry(stream: Readable, path: string, budget: UnpackBudget):
         }
       } else writeSync(fd, chunk)
     }
-    if (fd === undefined) writeFileSync(path, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+    if (fd !== undefined) return undefined
+    const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    writeFileSync(path, whole)
+    return whole
   } finally {
     if (fd !== undefined) closeSync(fd)
     stream.destroy()
@@ -52,7 +58,8 @@ async function writeEntry(stream: Readable, path: string, budget: UnpackBudget):
 }
 
 /** The header of a staged file: read from its first MiB, or from all of it when the header is longer. */
-function readStagedHeader(path: string, name: string, size: number) {
+function readStagedHeader(path: string, name: string, size: number, whole?: Buffer) {
+  if (whole) return hasDicomMagic(whole) ? readDicomHeader(whole, name) : undefined
   const fd = openSync(path, 'r')
   try {
     const first = new Uint8Array(Math.min(size, HEADER_PROBE))
@@ -101,15 +108,16 @@ export async function stageSource(
       continue
     }
     const staged = join(stagingDir, `${n}`)
+    let whole: Buffer | undefined
     try {
-      await writeEntry(await entry.open(), staged, budget)
+      whole = await writeEntry(await entry.open(), staged, budget)
     } catch (e) {
       if ((e as Error).name === 'SourceError') throw e
       result.problems.push({ file: entry.name, kind: 'error', message: `could not be read from the source (${(e as Error).message}); the rest goes on` })
       continue
     }
     try {
-      const header = readStagedHeader(staged, entry.name, statSync(staged).size)
+      const header = readStagedHeader(staged, entry.name, whole?.length ?? statSync(staged).size, whole)
       if (header) {
         result.instances.push({ stagedPath: staged, sourceName: entry.name, header })
         continue
