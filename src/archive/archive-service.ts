@@ -10,6 +10,7 @@ import { checkRelative, filePatternToLike, parseFilePattern, parsePsid, type Stu
 import { fileTypeOf } from './file-types'
 import { headerOfFile } from './file-header'
 import { DEFAULT_POLICY, policyOf, type ProjectPolicy } from './project-policy'
+import { checkNaming } from '../dicom/series-naming'
 
 /**
  * The project archive: `data/projects/<project>/<patients_id>/<studies_id>/<series folder>/<file>` on disk,
@@ -63,9 +64,13 @@ export class ArchiveService {
   }
 
   /** Changes the import policy (project admins). Data imported before keeps the form it was imported in. */
-  async setPolicy(actor: User, name: string, policy: ProjectPolicy): Promise<void> {
+  async updatePolicy(actor: User, name: string, patch: Partial<ProjectPolicy>): Promise<ProjectPolicy> {
     const project = await this.open(actor, name, 'admin')
-    await this.repos.projects.saveSettings(project.id, { ...(await this.repos.projects.settings(project.id)), policy })
+    if (patch.naming !== undefined) checkNaming(patch.naming)
+    const settings = await this.repos.projects.settings(project.id)
+    const policy = { ...policyOf(settings), ...patch }
+    await this.repos.projects.saveSettings(project.id, { ...settings, policy })
+    return policy
   }
 
   projectDir(project: Project): string {

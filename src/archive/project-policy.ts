@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors'
+import { DEFAULT_NAMING } from '../dicom/series-naming'
 
 /** How a project stores what it imports. Kept in projects.settings. */
 export interface ProjectPolicy {
@@ -6,22 +7,25 @@ export interface ProjectPolicy {
   identity: 'keep' | 'pseudonymize'
   /** Pseudonyms derived from the PatientID (`hash`, stable across imports) or numbered (`sequential`). */
   pseudonymMode: 'hash' | 'sequential'
+  /** Series naming template, FOLDER/FILE (src/importer/series-naming.ts). */
+  naming: string
 }
 
-export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash' }
+export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash', naming: DEFAULT_NAMING }
 
 export function policyOf(settings: Record<string, unknown>): ProjectPolicy {
   const p = (settings.policy ?? {}) as Partial<ProjectPolicy>
   return {
     identity: p.identity === 'pseudonymize' ? 'pseudonymize' : 'keep',
     pseudonymMode: p.pseudonymMode === 'sequential' ? 'sequential' : 'hash',
+    naming: typeof p.naming === 'string' && p.naming ? p.naming : DEFAULT_NAMING,
   }
 }
 
-/** `keep`, `pseudonymize` or `pseudonymize:sequential` (the CLI's spelling). */
-export function parsePolicy(text: string): ProjectPolicy {
+/** `keep`, `pseudonymize` or `pseudonymize:sequential` (the CLI's spelling); naming stays as it was. */
+export function parsePolicy(text: string, naming = DEFAULT_NAMING): ProjectPolicy {
   const [identity, mode] = text.split(':')
   if ((identity !== 'keep' && identity !== 'pseudonymize') || (mode !== undefined && mode !== 'hash' && mode !== 'sequential'))
     throw new UsageError(`policy "${text}": use keep, pseudonymize, pseudonymize:hash or pseudonymize:sequential`)
-  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash' }
+  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash', naming }
 }

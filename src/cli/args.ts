@@ -45,6 +45,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'handle_job_result', arity: 0 },
   { name: 'policy', arity: 1 },
   { name: 'pseudonyms', arity: 0 },
+  { name: 'naming', arity: 1 },
 ]
 
 export interface ParsedArgs {

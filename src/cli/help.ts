@@ -29,6 +29,8 @@ MANAGEMENT
         [--pattern REGEX]                 named groups patients_id / studies_id applied to each file's path
         [--extrafiles_filter nii,hdr]     keep non-DICOM files with these extensions
   --policy keep|pseudonymize[:sequential]   change the import policy (project admins)
+  --naming 'FOLDER/FILE'              series naming, default '{protocol|description}/s{series:3}'; fields
+                                      protocol, description, series, modality, studydate (project admins)
   --pseudonyms                        print the pseudonym mapping (project admins)
   --sql (-q) STATEMENT [--csv] [--write]   site admins: run SQL; read-only unless --write
   --admin COMMAND ...                 users, passwords, tokens, rights, projects, migrate

@@ -1,4 +1,5 @@
 import type { DicomHeader } from '../dicom/dicom-header'
+import { DEFAULT_NAMING, fillNaming } from '../dicom/series-naming'
 
 /** A staged DICOM instance: where it sits in the staging folder, where it came from, what its header says. */
 export interface StagedInstance {
@@ -34,6 +35,8 @@ export interface PlanOptions {
   studiesId?: string
   /** --pattern: a regex with named groups patients_id / studies_id, applied to each instance's source path. */
   pattern?: RegExp
+  /** The project's series naming template (series-naming.ts). */
+  naming?: string
 }
 
 /** A string made safe to be one folder or file name: letters, digits, `.`, `_`, `-`; never empty, `.` or `..`. */
@@ -46,11 +49,11 @@ export function safeSegment(raw: string, fallback: string, max = 64): string {
   return s && s !== '.' && s !== '..' ? s : fallback
 }
 
-/** The seed's default naming: `<ProtocolName or SeriesDescription>/s<SeriesNumber:3>`. */
-export function seriesNames(h: DicomHeader): { folder: string; baseName: string } {
-  const folder = safeSegment(h.protocolName || h.seriesDescription, h.modality ? h.modality.toLowerCase() : 'series')
-  const number = h.seriesNumber === undefined ? 0 : Math.max(0, Math.trunc(h.seriesNumber))
-  return { folder, baseName: `s${String(number).padStart(3, '0')}` }
+/** Folder and file name of a series from the project's naming template (default `{protocol|description}/s{series:3}`). */
+export function seriesNames(h: DicomHeader, naming = DEFAULT_NAMING): { folder: string; baseName: string } {
+  const [folderPart, filePart] = naming.split('/') as [string, string]
+  const folder = safeSegment(fillNaming(folderPart, h), h.modality ? h.modality.toLowerCase() : 'series')
+  return { folder, baseName: safeSegment(fillNaming(filePart, h), 'series') }
 }
 
 /** A studies_id from the study's date and time (`20240131_142501`), or a short stable code from its UID. */
@@ -62,7 +65,9 @@ export function defaultStudiesId(h: DicomHeader): string {
 }
 
 function overrides(inst: StagedInstance, opts: PlanOptions): { patientsId?: string; studiesId?: string } {
-  const m = opts.pattern?.exec(inst.sourceName)
+  // The seed applies --pattern to the DICOM's folder ("...(?<patients_id>\w+)$"); the full path is the fallback.
+  const folder = inst.sourceName.includes('/') ? inst.sourceName.slice(0, inst.sourceName.lastIndexOf('/')) : ''
+  const m = opts.pattern?.exec(folder) ?? opts.pattern?.exec(inst.sourceName)
   return {
     patientsId: opts.patientsId ?? m?.groups?.patients_id,
     studiesId: opts.studiesId ?? m?.groups?.studies_id,
@@ -98,7 +103,7 @@ export function planImport(instances: StagedInstance[], opts: PlanOptions = {}):
     const seriesKey = `${studyKey}\u0000${h.seriesInstanceUid}`
     let series = seriesOf.get(seriesKey)
     if (!series) {
-      const names = seriesNames(h)
+      const names = seriesNames(h, opts.naming)
       let baseName = names.baseName
       for (let k = 2; study.series.some((s) => s.folder === names.folder && s.baseName === baseName); k++) baseName = `${names.baseName}_${k}`
       series = { seriesUid: h.seriesInstanceUid, folder: names.folder, baseName, description: h.seriesDescription, instances: [] }

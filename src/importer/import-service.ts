@@ -156,7 +156,7 @@ export class ImportService {
         for (const p of lost.problems) await problem(p)
       }
       for (const p of staged.problems) await problem(p)
-      const plans = planImport(staged.instances, opts)
+      const plans = planImport(staged.instances, { ...opts, naming: policy.naming })
       const totalSeries = plans.reduce((n, s) => n + s.series.length, 0)
       let doneSeries = 0
       const subjects = new Set<string>()

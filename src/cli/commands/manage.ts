@@ -23,9 +23,14 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   const ref: StudyRef = psid ? parsePsid(psid) : {}
 
   if (has(args, 'import')) return importCommand(s, args, io)
-  if (has(args, 'policy')) {
-    await s.archive.setPolicy(actor, project, parsePolicy(one(args, 'policy')!))
-    await io.out(`policy of "${project}": ${one(args, 'policy')} (applies to what is imported from now on)`)
+  if (has(args, 'policy') || has(args, 'naming')) {
+    const identity = has(args, 'policy') ? parsePolicy(one(args, 'policy')!) : undefined
+    const naming = one(args, 'naming')
+    const p = await s.archive.updatePolicy(actor, project, {
+      ...(identity && { identity: identity.identity, pseudonymMode: identity.pseudonymMode }),
+      ...(naming !== undefined && { naming }),
+    })
+    await io.out(`policy of "${project}": ${p.identity}${p.identity === 'pseudonymize' ? `:${p.pseudonymMode}` : ''}, series named ${p.naming} (applies to what is imported from now on)`)
     return 0
   }
   if (has(args, 'pseudonyms')) {
