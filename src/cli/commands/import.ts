@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Services } from '../../app'
 import { NotFoundError, UsageError } from '../../core/errors'
-import { one, tagsOf, type ParsedArgs } from '../args'
+import { has, one, tagsOf, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 import { progressBar } from '../progress-bar'
 
@@ -13,6 +13,8 @@ import { progressBar } from '../progress-bar'
 export async function importCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT --import SRC')
+  if (has(args, 'autoexec_queue') || has(args, 'handle_job_result'))
+    throw new UsageError('--autoexec_queue and --handle_job_result need batch processing, which this nora does not have yet; import without them')
   const source = resolve(one(args, 'import')!)
   if (!existsSync(source)) throw new NotFoundError(`${source} does not exist`)
   let pattern: RegExp | undefined
