@@ -22,7 +22,7 @@ export function resolveHome(flag?: string, env: Record<string, string | undefine
   return isCompiled() ? dirname(process.execPath) : process.cwd()
 }
 
-/** Parse a JSON5 conf file; a syntax error names the file and the line. */
+/** Parse a JSON5 conf file; a syntax error names the file and says what the parser found. */
 export function readConfFile(path: string, label: string): unknown {
   if (!existsSync(path)) {
     throw new ConfigError(`${label}: missing (looked for ${path}); run "nora init" or ./install.sh to create it from the examples`)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runNora } from '../../helpers/nora-binary'
+import { ensureBinary, NORA, runNora } from '../../helpers/nora-binary'
 import { alive, cliHome, DIALECTS, lines, loginWorks, ok, type CliHome } from './cli-harness'
 
 // The server's life cycle through the built binary: init, start, status, test db, stop; on SQLite and MariaDB.
@@ -122,6 +122,38 @@ describe('nora start on a taken port', () => {
     expect(r.stdout).toContain(h.url)
     ok(await h.nora(['stop']))
   })
+})
+
+describe('nora stop when nothing reaps the server', () => {
+  let h: CliHome
+  let parent: ReturnType<typeof Bun.spawn> | undefined
+  beforeAll(async () => {
+    h = await cliHome('sqlite')
+    ok((await h.init()).result)
+    await ensureBinary()
+  })
+  afterAll(async () => {
+    parent?.kill()
+    await parent?.exited
+    await h?.close()
+  })
+
+  // In a container whose PID 1 is a shell, the exited server stays a zombie: stop must not wait 15 s and "kill" it.
+  test('stop reports a clean stop at once when the parent never waits for the server', async () => {
+    const log = join(h.home, 'serve.log')
+    parent = Bun.spawn(['bash', '-c', `"${NORA}" serve > "${log}" 2>&1 & exec sleep 120`], {
+      cwd: h.home,
+      env: { ...process.env, NORA_HOME: h.home },
+    })
+    const deadline = Date.now() + 20_000
+    while (!(h.pid() && (await fetch(new URL('api/health', h.url)).then((r) => r.ok, () => false))) && Date.now() < deadline) await Bun.sleep(50)
+    const pid = h.pid()!
+    expect(pid).toBeGreaterThan(0)
+    const r = ok(await h.nora(['stop']))
+    expect(r.stdout.trim()).toBe(`nora stopped (pid ${pid})`)
+    expect(alive(pid)).toBe(false)
+    expect((await h.nora(['status'])).code).not.toBe(0)
+  }, 30_000)
 })
 
 describe('--help of every command', () => {
