@@ -105,7 +105,7 @@ describe('login, desktop and logout in Chromium', () => {
     step = 'project'
     await page.click('#project-list a:text-is("Study1")')
     await page.waitForSelector('#workspace h2:text-is("Study1")')
-    expect(await page.locator('#workspace').textContent()).toMatch(/1 subjects · 1 studies · 1 files · your role: site admin/)
+    expect(await page.locator('#workspace').textContent()).toMatch(/1 subject · 1 study · 1 file · your role: site admin/)
     expect(new URL(page.url()).searchParams.get('project')).toBe('Study1')
     expect(await page.locator('#project-list li.current a').textContent()).toBe('Study1')
     // The header survived the swap: only #main was replaced.

@@ -4,6 +4,8 @@ import { callerOf } from '../../request-auth'
 import { html, redirect } from '../../responses'
 import { renderPage, renderRegion } from '../../templates'
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
 /** The desktop: project switcher and workspace. Later issues fill the workspace (table, viewer, tools). */
 export function desktopPages(deps: HttpDeps) {
   return new Elysia().get(
@@ -12,7 +14,8 @@ export function desktopPages(deps: HttpDeps) {
       const caller = await callerOf(deps.auth, request)
       if (!caller) return redirect(`/login?next=${encodeURIComponent(new URL(request.url).pathname + new URL(request.url).search)}`)
       const projects = await deps.rights.visibleProjects(caller.user)
-      const project = query.project ? await deps.archive.summary(caller.user, query.project) : undefined
+      const summary = query.project ? await deps.archive.summary(caller.user, query.project) : undefined
+      const project = summary && { ...summary, countsLine: [plural(summary.subjects, 'subject'), plural(summary.studies, 'study', 'studies'), plural(summary.files, 'file')].join(' · ') }
       const view = {
         title: project ? project.name : 'Desktop',
         site: deps.siteName,
