@@ -10,6 +10,9 @@ import { ImportQueue } from './importer/import-queue'
 import { ImportService } from './importer/import-service'
 import { Pseudonyms } from './importer/pseudonyms'
 import { VERSION } from './version'
+import { ServiceError } from './core/errors'
+import { StoreScp } from './dicom/dimse/store-scp'
+import { DicomReceiver } from './importer/dicom-receiver'
 import { migrate } from './store/migrate'
 import { openDb } from './store/open-db'
 import { createRepos, type Repos } from './store/repos'
@@ -84,6 +87,27 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
         queue: main.jobs.queue,
         dicom: { enabled: main.dicom.enabled, aet: main.dicom.aet, port: main.dicom.port, state: dicomState() },
       }
+    },
+  }
+}
+
+/** Starts the DICOM node (C-ECHO, C-STORE into the spool, import of completed studies) of `nora serve`. */
+export async function startDicomNode(s: Services, log: (line: string) => void): Promise<{ state(): string; stop(): void }> {
+  const { dicom } = s.config.main
+  if (!dicom.enabled) return { state: () => 'disabled', stop() {} }
+  const receiver = new DicomReceiver({ config: s.config, importer: s.importer, importQueue: s.importQueue, archive: s.archive, log })
+  const scp = new StoreScp(receiver, { aet: dicom.aet, maxPdu: dicom.maxPdu, associationTimeoutMs: dicom.associationTimeoutSeconds * 1000 })
+  try {
+    await scp.listen(dicom.port)
+  } catch (e) {
+    throw new ServiceError(`DICOM port ${dicom.port} cannot be opened (${(e as Error).message}); set dicom.port in conf/main.conf or NORA_DICOM_PORT, or dicom.enabled: false`)
+  }
+  receiver.start()
+  return {
+    state: () => scp.state,
+    stop() {
+      receiver.stop()
+      scp.close()
     },
   }
 }

@@ -29,6 +29,10 @@ export class ArchiveService {
     return p
   }
 
+  async projectExists(name: string): Promise<boolean> {
+    return (await this.repos.projects.byName(name)) !== undefined
+  }
+
   async projectById(id: number): Promise<Project | undefined> {
     return this.repos.projects.byId(id)
   }

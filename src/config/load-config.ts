@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ConfigError } from '../core/errors'
 import { isCompiled } from '../core/runtime'
+import { pacsConfRule, routesConfRule, type PacsConf, type RoutesConf } from './dicom-confs'
 import { mainConfRule, type MainConf } from './main-conf'
 import { ConfigProblem, integer } from './schema'
 
@@ -12,6 +13,8 @@ export interface Config {
   /** Absolute data root: projects, spool, pid file, sqlite database. */
   dataRoot: string
   main: MainConf
+  pacs: PacsConf
+  routes: RoutesConf
 }
 
 /** NORA_HOME from --home, the environment, or the directory of the running binary. */
@@ -62,5 +65,8 @@ export function loadConfig(home: string, env: Record<string, string | undefined>
   const abs = (p: string) => (isAbsolute(p) ? p : join(home, p))
   const dataRoot = abs(main.data.root)
   main.database.sqlite.path = abs(main.database.sqlite.path)
-  return { home, confDir, dataRoot, main }
+  // pacs.conf and routes.conf are optional: without them nora accepts any sender and routes to quarantine.
+  const optional = <T>(rule: { parse(v: unknown, p: string): T }, name: string) =>
+    validate(rule, existsSync(join(confDir, name)) ? readConfFile(join(confDir, name), `conf/${name}`) : {}, `conf/${name}`)
+  return { home, confDir, dataRoot, main, pacs: optional(pacsConfRule, 'pacs.conf'), routes: optional(routesConfRule, 'routes.conf') }
 }

@@ -16,6 +16,10 @@ export const mainConfRule = object({
     aet: string('NORA', { pattern: /^[\x20-\x7e]{1,16}$/, hint: 'an AE title of 1-16 printable characters' }),
     host: string('0.0.0.0'),
     port: port(11112),
+    /** A study is handed to the importer when no instance arrived for this long (or its sender released). */
+    quietSeconds: integer(1, 86400, 30),
+    maxPdu: integer(4096, 1 << 24, 131072),
+    associationTimeoutSeconds: integer(1, 3600, 60),
   }),
   database: object({
     dialect: oneOf(['sqlite', 'mysql'] as const, 'sqlite'),

@@ -21,7 +21,7 @@ export interface TestHome {
 }
 
 /** A temporary NORA_HOME with a main.conf for SQLite (default) or the given MySQL database, on free ports. */
-export function makeHome(opts: { mysql?: MysqlOptions; extra?: string } = {}): TestHome {
+export function makeHome(opts: { mysql?: MysqlOptions; extra?: string; dicom?: string } = {}): TestHome {
   const home = mkdtempSync(join(tmpdir(), 'nora-home-'))
   mkdirSync(join(home, 'conf'))
   const httpPort = freePort()
@@ -29,7 +29,7 @@ export function makeHome(opts: { mysql?: MysqlOptions; extra?: string } = {}): T
   const database = opts.mysql ? `{ dialect: "mysql", mysql: ${JSON.stringify(opts.mysql)} }` : '{ dialect: "sqlite" }'
   writeFileSync(
     join(home, 'conf', 'main.conf'),
-    `{ http: { host: "127.0.0.1", port: ${httpPort} }, dicom: { port: ${dicomPort} }, database: ${database}, ${opts.extra ?? ''} }`,
+    `{ http: { host: "127.0.0.1", port: ${httpPort} }, dicom: { port: ${dicomPort}, ${opts.dicom ?? ''} }, database: ${database}, ${opts.extra ?? ''} }`,
   )
   return {
     home,

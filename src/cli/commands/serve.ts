@@ -1,4 +1,4 @@
-import { httpDeps, openServices } from '../../app'
+import { httpDeps, openServices, startDicomNode } from '../../app'
 import { ServiceError } from '../../core/errors'
 import { createApp } from '../../http/create-app'
 import { VERSION } from '../../version'
@@ -20,7 +20,8 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
   if (password) io.out(`created user "admin" with password: ${password}\n(printed once; change it with: nora --admin passwd admin)`)
   const interrupted = await services.importer.recoverInterrupted()
   if (interrupted.length) io.out(`marked interrupted imports as failed: ${interrupted.join(', ')}`)
-  const app = createApp(httpDeps(services))
+  const node = await startDicomNode(services, (line) => void io.out(line))
+  const app = createApp(httpDeps(services, node.state))
   app.listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER })
   writePid(config.dataRoot)
   io.out(`nora ${VERSION} serving ${httpUrl(host, port, publicUrl)} (database ${services.db.dialect}, queue ${config.main.jobs.queue}, home ${config.home})`)
@@ -30,6 +31,7 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
     process.once('SIGINT', stop)
   })
   io.out('nora stopping')
+  node.stop()
   await app.stop()
   await services.close()
   removePid(config.dataRoot)

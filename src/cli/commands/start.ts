@@ -22,6 +22,9 @@ export async function start(args: ParsedArgs, io: Out): Promise<number> {
   if (!(await portFree(host, port)))
     throw new ServiceError(`port ${port} on ${host} is taken by another program; set http.port in conf/main.conf or NORA_HTTP_PORT`)
 
+  const { dicom } = config.main
+  if (dicom.enabled && !(await portFree('0.0.0.0', dicom.port)))
+    throw new ServiceError(`DICOM port ${dicom.port} is taken by another program; set dicom.port in conf/main.conf or NORA_DICOM_PORT`)
   const services = await openServices(config)
   try {
     const password = await services.users.ensureInitialAdmin()
