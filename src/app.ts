@@ -1,4 +1,5 @@
 import { ArchiveService } from './archive/archive-service'
+import { StudiesService } from './archive/filter/studies-service'
 import { AuthService } from './auth/auth-service'
 import { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
@@ -26,6 +27,7 @@ export interface Services {
   auth: AuthService
   users: UsersService
   archive: ArchiveService
+  studies: StudiesService
   importer: ImportService
   importQueue: ImportQueue
   pseudonyms: Pseudonyms
@@ -37,6 +39,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   if (opts.migrate !== false) await migrate(db)
   const repos = createRepos(db)
   const rights = new Rights(repos)
+  const archive = new ArchiveService(config.dataRoot, repos, rights)
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   return {
     config,
@@ -45,7 +48,8 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     rights,
     auth: new AuthService(repos, config.main.auth),
     users: new UsersService(repos),
-    archive: new ArchiveService(config.dataRoot, repos, rights),
+    archive,
+    studies: new StudiesService(db, archive),
     importer: new ImportService({
       dataRoot: config.dataRoot,
       db,
@@ -70,6 +74,7 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
     rights: s.rights,
     archive: s.archive,
     importer: s.importer,
+    studies: s.studies,
     importQueue: s.importQueue,
     uploadsDir: `${s.config.dataRoot}/uploads`,
     secureCookies: main.http.publicUrl.startsWith('https:'),

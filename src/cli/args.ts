@@ -46,6 +46,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'policy', arity: 1 },
   { name: 'pseudonyms', arity: 0 },
   { name: 'naming', arity: 1 },
+  { name: 'filter', arity: 1 },
 ]
 
 export interface ParsedArgs {

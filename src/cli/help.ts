@@ -24,6 +24,7 @@ MANAGEMENT
   --pathout (-pa) PID#SID/folder      absolute path of an output folder
   --addtag t1,t2 -s PATTERN           tag the matching files
   --rmtag t1,t2 -s PATTERN            remove tags from the matching files
+  --filter "TERMS" [--json]           studies with files matching the file-search language (t1*/s0*.nii & STAG:x)
   --import SRC                        import DICOM (folder, zip, tar, tar.gz) as NIfTI + JSON sidecars
         [--patients_id PIZ] [--studies_id SID]   put everything into this subject / study
         [--pattern REGEX]                 named groups patients_id / studies_id applied to each file's path

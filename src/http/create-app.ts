@@ -3,6 +3,7 @@ import { NotFoundError } from '../core/errors'
 import { healthApi } from './api/health'
 import { importsApi } from './api/imports'
 import { projectsApi } from './api/projects'
+import { studiesApi } from './api/studies'
 import { checkCsrf } from './csrf'
 import type { HttpDeps } from './deps'
 import { desktopPages } from './pages/desktop'
@@ -40,6 +41,7 @@ export function createApp(deps: HttpDeps) {
     .use(loginPages(deps))
     .use(desktopPages(deps))
     .use(projectsApi(deps))
+    .use(studiesApi(deps))
     .use(importsApi(deps))
 }
 

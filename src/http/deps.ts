@@ -1,4 +1,5 @@
 import type { ArchiveService } from '../archive/archive-service'
+import type { StudiesService } from '../archive/filter/studies-service'
 import type { AuthService } from '../auth/auth-service'
 import type { Rights } from '../auth/rights'
 import type { ImportQueue } from '../importer/import-queue'
@@ -19,6 +20,7 @@ export interface HttpDeps {
   rights: Rights
   archive: ArchiveService
   importer: ImportService
+  studies: StudiesService
   importQueue: ImportQueue
   /** Where uploads are streamed before their import runs. */
   uploadsDir: string
