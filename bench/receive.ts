@@ -50,7 +50,6 @@ const orthanc = Bun.spawn(['Orthanc', join(odir, 'orthanc.json')], { stdout: 'ig
 try {
   await waitUntil(async () => (await fetch(`http://127.0.0.1:${ohttp}/system`).catch(() => undefined))?.ok === true, 30_000)
   for (const parallel of [1, 8]) {
-    await fetch(`http://127.0.0.1:${ohttp}/tools/reset`, { method: 'POST' }).catch(() => {})
     for (const id of (await (await fetch(`http://127.0.0.1:${ohttp}/studies`)).json()) as string[]) await fetch(`http://127.0.0.1:${ohttp}/studies/${id}`, { method: 'DELETE' })
     const s = await send('ORTHANC', odicom, parallel)
     rows.push({ peer: 'Orthanc', associations: parallel, instances: N, 'wall s': s.toFixed(2), 'img/s': (N / s).toFixed(0), 'last instance -> visible s': '' })
