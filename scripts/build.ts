@@ -3,6 +3,7 @@ import { $ } from 'bun'
 
 const out = process.argv[2] ?? './nora'
 const started = performance.now()
-await $`bun build --compile --minify --sourcemap=none src/main.ts --outfile ${out}`.quiet()
+// The converter's Worker is a second entrypoint: a compiled binary finds it inside itself by name.
+await $`bun build --compile --minify --sourcemap=none src/main.ts src/dicom/convert/wasm-worker.ts --outfile ${out}`.quiet()
 const size = Bun.file(out).size
 console.log(`built ${out} (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -5,7 +5,7 @@ import { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
 import type { Config } from './config/load-config'
 import type { HttpDeps } from './http/deps'
-import { createConverter } from './dicom/convert/create-converter'
+import { createConverter } from './dicom/convert/converter-pool'
 import type { Db } from './store/db'
 import { ImportQueue } from './importer/import-queue'
 import { ImportService } from './importer/import-service'
@@ -39,6 +39,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   if (opts.migrate !== false) await migrate(db)
   const repos = createRepos(db)
   const rights = new Rights(repos)
+  const converter = createConverter(config.main.import)
   const archive = new ArchiveService(config.dataRoot, repos, rights)
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   return {
@@ -55,13 +56,16 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
       db,
       repos,
       rights,
-      converter: createConverter(config.main.import.converter),
+      converter,
       pseudonyms,
       maxParallel: config.main.import.maxParallel,
     }),
     pseudonyms,
     importQueue: new ImportQueue(1),
-    close: () => db.close(),
+    async close() {
+      await converter.close()
+      await db.close()
+    },
   }
 }
 

@@ -35,8 +35,11 @@ export const mainConfRule = object({
   }),
   data: object({ root: string('data') }),
   import: object({
-    /** "builtin" (dcm2niix's WASM build inside nora) or the path of a native dcm2niix. */
-    converter: string('builtin', { pattern: /^(builtin|\/.+)$/, hint: '"builtin" or an absolute path to dcm2niix' }),
+    /**
+     * "auto" (default): the dcm2niix on PATH, falling back to the embedded WASM build for what it cannot read (and
+     * where there is none); "builtin": the embedded WASM build alone; or the absolute path of a native dcm2niix.
+     */
+    converter: string('auto', { pattern: /^(auto|builtin|\/.+)$/, hint: '"auto", "builtin" or an absolute path to dcm2niix' }),
     /** Series converted at once. */
     maxParallel: integer(1, 64, 2),
   }),

@@ -3,6 +3,7 @@
 declare module '*/dcm2niix.jpeg.js' {
   /** A node of the Emscripten file system (a file, directory or link inside the module). */
   export interface EmscriptenNode {
+    id: number
     name: string
     mode: number
     parent: EmscriptenNode
@@ -26,6 +27,7 @@ declare module '*/dcm2niix.jpeg.js' {
 
   export interface EmscriptenFS {
     mkdir(path: string): void
+    rmdir(path: string): void
     mount(type: EmscriptenFilesystem, opts: Record<string, unknown>, mountpoint: string): EmscriptenNode
     unmount(mountpoint: string): void
     createNode(parent: EmscriptenNode | null, name: string, mode: number, rdev: number): EmscriptenNode
