@@ -5,6 +5,7 @@ import { checkIdSegment, projectDir } from '../archive/archive-paths'
 import { fileTypeOf } from '../archive/file-types'
 import type { Rights } from '../auth/rights'
 import { NotFoundError } from '../core/errors'
+import { isAlive } from '../core/process-alive'
 import type { Project, User } from '../core/types'
 import type { Db } from '../store/db'
 import { createRepos, type Repos } from '../store/repos'
@@ -54,14 +55,6 @@ async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM'
-  }
-}
 const DICOM_FOLDER = 'dicom'
 
 /** Moves a file, across file systems too. */
@@ -110,7 +103,7 @@ export class ImportService {
     const dead: number[] = []
     for (const u of await this.deps.repos.imports.unfinished()) {
       const [h, pid] = u.runner.split(':')
-      if (h !== host || !pid || pidAlive(Number(pid))) continue
+      if (h !== host || !pid || isAlive(Number(pid))) continue
       await this.deps.repos.imports.update(u.id, { state: 'failed', phase: 'interrupted', message: 'interrupted: the process running it ended; run the same import again to complete it' })
       rmSync(join(this.deps.dataRoot, 'imports', String(u.id)), { recursive: true, force: true })
       dead.push(u.id)

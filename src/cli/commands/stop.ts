@@ -1,6 +1,7 @@
 import type { ParsedArgs } from '../args'
 import { configFrom, type Out } from '../context'
-import { isAlive, runningPid } from '../daemon/pid-file'
+import { isAlive } from '../../core/process-alive'
+import { runningPid } from '../daemon/pid-file'
 
 /** `nora stop`: SIGTERM to the server of this home, SIGKILL after 15 s. */
 export async function stop(args: ParsedArgs, io: Out): Promise<number> {

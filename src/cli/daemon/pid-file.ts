@@ -1,23 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { isAlive } from '../../core/process-alive'
 
 export const pidPath = (dataRoot: string) => join(dataRoot, 'nora.pid')
 export const logPath = (dataRoot: string) => join(dataRoot, 'logs', 'nora.log')
-
-/** True while the process runs. A zombie (exited, waiting for a parent or init to reap it) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM'
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true // no /proc: trust the signal
-  }
-}
 
 /** True when the process runs `nora serve` (a recycled pid of another program is no nora). */
 function isNoraServer(pid: number): boolean {
