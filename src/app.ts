@@ -1,5 +1,7 @@
 import { ArchiveService } from './archive/archive-service'
 import { StudiesService } from './archive/filter/studies-service'
+import { JobsService } from './jobs/jobs-service'
+import { PacsService } from './pacs/pacs-service'
 import { AuthService } from './auth/auth-service'
 import { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
@@ -28,6 +30,8 @@ export interface Services {
   users: UsersService
   archive: ArchiveService
   studies: StudiesService
+  jobs: JobsService
+  pacs: PacsService
   importer: ImportService
   importQueue: ImportQueue
   pseudonyms: Pseudonyms
@@ -41,6 +45,8 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   const rights = new Rights(repos)
   const converter = createConverter(config.main.import)
   const archive = new ArchiveService(config.dataRoot, repos, rights)
+  const studies = new StudiesService(db, archive)
+  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers })
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   return {
     config,
@@ -50,7 +56,9 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     auth: new AuthService(repos, config.main.auth),
     users: new UsersService(repos),
     archive,
-    studies: new StudiesService(db, archive),
+    studies,
+    jobs,
+    pacs: new PacsService(config),
     importer: new ImportService({
       dataRoot: config.dataRoot,
       db,

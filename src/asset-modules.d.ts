@@ -22,3 +22,7 @@ declare module '*/public/js/upload.js' {
   const path: string
   export default path
 }
+declare module '*/public/js/table.js' {
+  const path: string
+  export default path
+}

@@ -47,6 +47,14 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'pseudonyms', arity: 0 },
   { name: 'naming', arity: 1 },
   { name: 'filter', arity: 1 },
+  { name: 'level', arity: 1 },
+  { name: 'key', short: ['-k'], arity: 1 },
+  { name: 'launch', short: ['-l'], arity: 1 },
+  { name: 'launchfile', arity: 1 },
+  { name: 'select-studies', arity: 1 },
+  { name: 'throwerror', arity: 0 },
+  { name: 'state', arity: 1 },
+  { name: 'kill', arity: 1 },
 ]
 
 export interface ParsedArgs {

@@ -1,4 +1,5 @@
 import { ADMIN_HELP } from './commands/admin'
+import { PACS_HELP } from './commands/pacs'
 
 export const MAIN_HELP = `nora: medical imaging research platform
 
@@ -9,6 +10,8 @@ usage: nora COMMAND [--home DIR]          (NORA_HOME: folder with conf/ and data
   status               process, ports, database, queue, free disk (exit 1 when down)
   serve                run the server in the foreground
   test [db|slurm|dicom|all]   self-tests, each printing OK or what is wrong
+  pacs echo|find|nodes ...     talk to the PACS nodes of conf/pacs.conf (nora pacs --help)
+  jobs [--state q|r|e|d] [--kill ID] [--json]   list or kill batch jobs
 
 usage: nora [--project (-p) NAME] [--parameter] [value]    (acts as NORA_USER / --user, see below)
 MANAGEMENT
@@ -25,6 +28,8 @@ MANAGEMENT
   --addtag t1,t2 -s PATTERN           tag the matching files
   --rmtag t1,t2 -s PATTERN            remove tags from the matching files
   --filter "TERMS" [--json]           studies with files matching the file-search language (t1*/s0*.nii & STAG:x)
+  --launch JSON | --launchfile FILE [--select-studies FILTER] [--throwerror]
+                                      run a batch of bash/python jobs over studies (local runner), wait for it
   --import SRC                        import DICOM (folder, zip, tar, tar.gz) as NIfTI + JSON sidecars
         [--patients_id PIZ] [--studies_id SID]   put everything into this subject / study
         [--pattern REGEX]                 named groups patients_id / studies_id applied to each file's path
@@ -50,4 +55,6 @@ export const COMMAND_HELP: Record<string, string> = {
   serve: 'nora serve [--home DIR]\n  Runs the server in the foreground; Ctrl-C stops it.',
   test: 'nora test [db|slurm|dicom|all] [--home DIR]\n  Self-tests: each line says OK or what is wrong. Exit code 1 if any failed.',
   admin: ADMIN_HELP,
+  pacs: PACS_HELP,
+  jobs: 'nora jobs [-p PROJECT] [--state q|r|e|d] [--json] [--kill ID]\n  Lists batch jobs (queued, running, error, done) or kills one (needs write rights on its project).',
 }

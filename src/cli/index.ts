@@ -3,6 +3,8 @@ import { VERSION } from '../version'
 import { has, parseArgs, type ParsedArgs } from './args'
 import { admin } from './commands/admin'
 import { init } from './commands/init'
+import { jobsCommand } from './commands/jobs'
+import { pacsCommand } from './commands/pacs'
 import { manage } from './commands/manage'
 import { selfTest } from './commands/self-test'
 import { serve } from './commands/serve'
@@ -20,6 +22,8 @@ const SUBCOMMANDS: Record<string, (a: ParsedArgs, io: Out) => Promise<number>> =
   status,
   serve,
   test: selfTest,
+  pacs: (a, io) => withServices(a, (s) => pacsCommand(s, a, io)),
+  jobs: (a, io) => withServices(a, (s) => jobsCommand(s, a, io)),
 }
 
 async function dispatch(args: ParsedArgs, io: Out): Promise<number> {

@@ -8,6 +8,7 @@ import { checkCsrf } from './csrf'
 import type { HttpDeps } from './deps'
 import { desktopPages } from './pages/desktop'
 import { loginPages } from './pages/login'
+import { tablePages } from './pages/table'
 import { SECURITY_HEADERS } from './plugins/security-headers'
 import { callerOf } from './request-auth'
 import { errorResponse, wantsJson } from './responses'
@@ -40,6 +41,7 @@ export function createApp(deps: HttpDeps) {
     .use(healthApi(deps))
     .use(loginPages(deps))
     .use(desktopPages(deps))
+    .use(tablePages(deps))
     .use(projectsApi(deps))
     .use(studiesApi(deps))
     .use(importsApi(deps))

@@ -294,11 +294,17 @@ export class ImportService {
       moveFile(p, join(studyDir, rel))
       placed.push({ rel, abs: join(studyDir, rel) })
     }
+    // What an earlier conversion of this series made and this one did not (e.g. an _Eq_1 volume of a partial
+    // series) goes, with the new files becoming visible.
+    // When this conversion failed, what the earlier one made stays.
+    const outputs = why ? (known?.outputs ?? []) : placed.map((f) => f.rel)
+    const stale = (known?.outputs ?? []).filter((rel) => !outputs.includes(rel))
     await writeBundle(bundlePath, inputs)
     placed.push({ rel: `${DICOM_FOLDER}/${folder}_${baseName}.tar.gz`, abs: bundlePath })
     await db.transaction(async (tx) => {
       const r = createRepos(tx)
       const studyId = await this.createStudy(r, project, ids)
+      for (const rel of stale) await r.files.deletePath(studyId, rel)
       for (const f of placed) await r.files.upsert(project.id, studyId, f.rel, statSync(f.abs).size, fileTypeOf(f.rel))
       await r.dicom.record(tx, {
         projectId: project.id,
@@ -308,8 +314,10 @@ export class ImportService {
         baseName,
         description: series.description,
         sopUids: series.instances.map((i) => i.header.sopInstanceUid),
+        outputs,
       })
     })
+    for (const rel of stale) rmSync(join(studyDir, rel), { force: true })
     counts.series++
     counts.instances += fresh.length
     counts.files += placed.length

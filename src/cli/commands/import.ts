@@ -14,7 +14,7 @@ export async function importCommand(s: Services, args: ParsedArgs, io: Out): Pro
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT --import SRC')
   if (has(args, 'autoexec_queue') || has(args, 'handle_job_result'))
-    throw new UsageError('--autoexec_queue and --handle_job_result need batch processing, which this nora does not have yet; import without them')
+    throw new UsageError('--autoexec_queue and --handle_job_result need autoexecution queues, which this nora does not have yet; import without them')
   const source = resolve(one(args, 'import')!)
   if (!existsSync(source)) throw new NotFoundError(`${source} does not exist`)
   let pattern: RegExp | undefined

@@ -6,6 +6,7 @@ import { parsePolicy } from '../../archive/project-policy'
 import { has, many, one, tagsOf, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 import { filterCommand } from './filter'
+import { launchCommand } from './launch'
 import { importCommand } from './import'
 
 /** The seed's project commands: --createproject, -p with --add/--del/--del_pat/--select/--out/--pathout/--addtag/--rmtag. */
@@ -25,6 +26,7 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
 
   if (has(args, 'import')) return importCommand(s, args, io)
   if (has(args, 'filter')) return filterCommand(s, args, io)
+  if (has(args, 'launch') || has(args, 'launchfile')) return launchCommand(s, args, io)
   if (has(args, 'policy') || has(args, 'naming')) {
     const identity = has(args, 'policy') ? parsePolicy(one(args, 'policy')!) : undefined
     const naming = one(args, 'naming')

@@ -6,6 +6,7 @@ import { UsageError } from '../../core/errors'
 import type { ParsedArgs } from '../args'
 import { configFrom, type Out } from '../context'
 import type { Config } from '../../config/load-config'
+import { PacsService } from '../../pacs/pacs-service'
 import { portFree } from '../daemon/ports'
 import { runningPid } from '../daemon/pid-file'
 
@@ -47,7 +48,12 @@ const CHECKS: Record<string, Check> = {
     const { enabled, aet, host, port } = config.main.dicom
     if (!enabled) return 'disabled in conf/main.conf'
     if (!runningPid(config.dataRoot) && !(await portFree(host, port))) throw new Error(`port ${port} is taken by another program`)
-    return `AE ${aet} on port ${port}`
+    // C-ECHO to every PACS node of conf/pacs.conf, as dpxcontrol's test did.
+    const echoes = await new PacsService(config).echoAll()
+    const failed = echoes.filter((e) => !e.ok)
+    if (failed.length) throw new Error(failed.map((e) => `${e.node}: ${e.error}`).join('; '))
+    const nodes = echoes.map((e) => `${e.node} ${e.ms} ms`).join(', ')
+    return `AE ${aet} on port ${port}; ${echoes.length ? `C-ECHO OK: ${nodes}` : 'no PACS nodes in conf/pacs.conf'}`
   },
 }
 

@@ -20,6 +20,7 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
   if (password) io.out(`created user "admin" with password: ${password}\n(printed once; change it with: nora --admin passwd admin)`)
   const interrupted = await services.importer.recoverInterrupted()
   if (interrupted.length) io.out(`marked interrupted imports as failed: ${interrupted.join(', ')}`)
+  void services.jobs.recover({ adopt: true })
   const node = await startDicomNode(services, (line) => void io.out(line))
   const app = createApp(httpDeps(services, node.state))
   app.listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER })

@@ -38,6 +38,7 @@ export const m002Imports: Migration = {
       base_name VARCHAR(64) NOT NULL,
       description VARCHAR(255) NOT NULL DEFAULT '',
       instances INTEGER NOT NULL DEFAULT 0,
+      outputs {text},
       updated_at BIGINT NOT NULL,
       UNIQUE (study_id, series_uid),
       FOREIGN KEY (study_id) REFERENCES studies(id) ON DELETE CASCADE

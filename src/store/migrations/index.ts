@@ -1,6 +1,7 @@
 import type { Dialect } from '../db'
 import { m001Init } from './001-init'
 import { m002Imports } from './002-imports'
+import { m003Jobs } from './003-jobs'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -18,7 +19,7 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init, m002Imports]
+export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
   sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '', bin: '' },

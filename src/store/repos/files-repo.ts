@@ -48,6 +48,10 @@ export class FilesRepo {
     return r ? Number(r.id) : undefined
   }
 
+  async deletePath(studyId: number, path: string): Promise<void> {
+    await this.db.run('DELETE FROM files WHERE study_id = ? AND path = ?', [studyId, path])
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM files WHERE id = ?', [id])
   }

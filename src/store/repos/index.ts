@@ -2,6 +2,7 @@ import type { Db } from '../db'
 import { DicomRepo } from './dicom-repo'
 import { FilesRepo } from './files-repo'
 import { ImportsRepo } from './imports-repo'
+import { JobsRepo } from './jobs-repo'
 import { LoginFailuresRepo } from './login-failures-repo'
 import { ProjectsRepo } from './projects-repo'
 import { PseudonymsRepo } from './pseudonyms-repo'
@@ -25,6 +26,7 @@ export interface Repos {
   imports: ImportsRepo
   dicom: DicomRepo
   pseudonyms: PseudonymsRepo
+  jobs: JobsRepo
 }
 
 export function createRepos(db: Db): Repos {
@@ -41,5 +43,6 @@ export function createRepos(db: Db): Repos {
     imports: new ImportsRepo(db),
     dicom: new DicomRepo(db),
     pseudonyms: new PseudonymsRepo(db),
+    jobs: new JobsRepo(db),
   }
 }

@@ -3,6 +3,7 @@ import type { HttpDeps } from '../../deps'
 import { callerOf } from '../../request-auth'
 import { html, redirect } from '../../responses'
 import { renderPage, renderRegion } from '../../templates'
+import { tableView } from '../table'
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
@@ -22,6 +23,7 @@ export function desktopPages(deps: HttpDeps) {
         user: caller.user,
         csrf: caller.csrfToken,
         project,
+        table: summary && query.project ? await tableView(deps, caller.user, query.project, {}) : undefined,
         projects: projects.map((p) => ({ name: p.name, description: p.description, current: p.name === query.project })),
       }
       const partial = request.headers.get('hx-request') === 'true' && request.headers.get('hx-boosted') !== 'true'

@@ -1,0 +1,107 @@
+import type { FilterBars } from '../../../archive/filter/compile-filter'
+import type { Level, SortColumn } from '../../../archive/filter/study-query'
+import type { User } from '../../../core/types'
+import type { HttpDeps } from '../../deps'
+
+/** The bars and table state a request carries (already validated by the route's schema). */
+export interface TableQuery extends FilterBars {
+  sort?: SortColumn
+  dir?: 'asc' | 'desc'
+  level?: Level
+  limit?: number
+  offset?: number
+}
+
+export const PAGE_SIZE = 50
+
+/** The columns of the table, in order: the filter bar and the sort key of each. */
+const COLUMNS: { key: SortColumn & keyof FilterBars; label: string; study: boolean }[] = [
+  { key: 'patients_id', label: 'patients_id', study: false },
+  { key: 'name', label: 'name', study: false },
+  { key: 'birth_date', label: 'birth date', study: false },
+  { key: 'studies_id', label: 'studies_id', study: true },
+  { key: 'study_date', label: 'study date', study: true },
+  { key: 'description', label: 'description', study: true },
+  { key: 'modality', label: 'modality', study: true },
+]
+const BAR_NAMES = ['q', 'patients_id', 'name', 'birth_date', 'studies_id', 'study_date', 'description', 'modality', 'file'] as const
+
+/** `20240131` -> `2024-01-31`; anything else as it is. */
+export const showDate = (d: string | null | undefined) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : (d ?? ''))
+
+/**
+ * The view of the table region: rows from StudiesService (which checks the read right), plus the links and
+ * htmx values each header and pager button sends. All strings are escaped by the template (`{{ }}`).
+ */
+export async function tableView(deps: HttpDeps, user: User, project: string, query: TableQuery) {
+  const bars: FilterBars = {}
+  for (const b of BAR_NAMES) if (query[b]) bars[b] = query[b]
+  const sort = query.sort ?? 'patients_id'
+  const dir = query.dir ?? 'asc'
+  const level = query.level ?? 'study'
+  const limit = query.limit ?? PAGE_SIZE
+  const offset = query.offset ?? 0
+  const page = await deps.studies.list(user, project, bars, { sort, dir, level, limit, offset })
+
+  const base = `/projects/${encodeURIComponent(project)}/table`
+  /** A plain link (for use without htmx) to the table with some state changed. */
+  const link = (change: Record<string, string | number>) => {
+    const p = new URLSearchParams()
+    for (const [k, v] of Object.entries({ ...bars, sort, dir, level, limit, ...change })) if (v !== undefined && v !== '') p.set(k, String(v))
+    return `${base}?${p}`
+  }
+  const columns = COLUMNS.map((c) => {
+    const active = c.key === sort
+    const nextDir = active && dir === 'asc' ? 'desc' : 'asc'
+    return {
+      key: c.key,
+      label: c.label,
+      value: bars[c.key] ?? '',
+      active,
+      arrow: active ? (dir === 'asc' ? '▲' : '▼') : '',
+      ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none',
+      href: link({ sort: c.key, dir: nextDir, offset: 0 }),
+      vals: JSON.stringify({ sort: c.key, dir: nextDir }),
+      disabled: level === 'subject' && c.study,
+    }
+  })
+  const rows = page.rows.map((r) => ({
+    patients_id: r.patients_id,
+    name: r.name,
+    birth_date: showDate(r.birth_date),
+    studies_id: r.studies_id ?? (level === 'subject' ? `${r.studies} ${r.studies === 1 ? 'study' : 'studies'}` : ''),
+    study_date: showDate(r.study_date),
+    description: r.description ?? '',
+    modality: r.modality ?? '',
+    tags: r.tags.map((tag) => ({ tag })),
+    subjectTags: level === 'study' ? r.subject_tags.map((tag) => ({ tag })) : [],
+    filesUrl: r.studies_id === null ? undefined : `/projects/${encodeURIComponent(project)}/studies/${encodeURIComponent(r.patients_id)}/${encodeURIComponent(r.studies_id)}/files`,
+    psid: r.studies_id === null ? r.patients_id : `${r.patients_id}#${r.studies_id}`,
+  }))
+  const prevOffset = Math.max(0, offset - limit)
+  const nextOffset = offset + limit
+  return {
+    project,
+    url: base,
+    sort,
+    dir,
+    level,
+    limit,
+    isSubject: level === 'subject',
+    bars: { q: bars.q ?? '', file: bars.file ?? '' },
+    columns,
+    rows,
+    empty: rows.length === 0,
+    colspan: COLUMNS.length + 1,
+    total: page.total,
+    unit: level === 'subject' ? (page.total === 1 ? 'subject' : 'subjects') : page.total === 1 ? 'study' : 'studies',
+    from: rows.length ? offset + 1 : 0,
+    to: offset + rows.length,
+    prev: offset > 0 ? { href: link({ offset: prevOffset }), vals: JSON.stringify({ offset: prevOffset }) } : undefined,
+    next: nextOffset < page.total ? { href: link({ offset: nextOffset }), vals: JSON.stringify({ offset: nextOffset }) } : undefined,
+    levels: [
+      { value: 'study', label: 'studies', selected: level === 'study' },
+      { value: 'subject', label: 'subjects', selected: level === 'subject' },
+    ],
+  }
+}

@@ -1,0 +1,377 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import type { ArchiveService } from '../archive/archive-service'
+import type { StudiesService } from '../archive/filter/studies-service'
+import type { Rights } from '../auth/rights'
+import { isAlive } from '../core/process-alive'
+import { ForbiddenError, NotFoundError, UsageError } from '../core/errors'
+import type { User } from '../core/types'
+import type { Db } from '../store/db'
+import type { Repos } from '../store/repos'
+import type { GridjobRecord, JobState, JobsRepo, RunRecord } from '../store/repos/jobs-repo'
+import { buildCommand } from './job-command'
+import { parseBatch, type BatchSpec, type JobSpec } from './job-spec'
+import { killProcessGroup, readExitFile, RUNNER_ID, runnerAlive, startLocal, waitAdopted, WorkerPool, type JobExit } from './local-executor'
+import { JobInputError, outputFolders, resolveJob, type ResolvedJob } from './resolve-args'
+
+export interface JobsDeps {
+  db: Db
+  jobs: JobsRepo
+  repos: Pick<Repos, 'subjects' | 'users' | 'projects'>
+  rights: Rights
+  archive: ArchiveService
+  studies: Pick<StudiesService, 'all'>
+  /** NORA_HOME, given to jobs so that `nora` inside them finds this installation. */
+  home: string
+  /** config.main.jobs.localWorkers: how many jobs run at once in this process. */
+  localWorkers: number
+  /** The folder with the `nora` executable (default: the running binary's folder when it is nora). */
+  noraDir?: string
+}
+
+export interface RunSummary {
+  psid: string
+  state: JobState
+  reason: string
+}
+
+export interface BatchSummary {
+  batchId: number
+  runs: RunSummary[]
+  done: number
+  errors: number
+}
+
+export interface BatchProgress {
+  total: number
+  done: number
+  errors: number
+  running: number
+}
+
+interface JobRow {
+  id: number
+  position: number
+  job: JobSpec
+}
+
+const FINISHED: JobState[] = ['done', 'error', 'skipped']
+const LOST_DOWN = 'lost: the process ended while nora was down'
+const LOST_NOT_STARTED = 'lost: nora ended before the job started'
+
+/** The running binary's folder when it is the compiled nora (so `nora` is on a job's PATH). */
+export function defaultNoraDir(): string | undefined {
+  return basename(process.execPath) === 'nora' ? dirname(process.execPath) : undefined
+}
+
+/**
+ * Batches: launch one run per selected study, run the jobs of a run one after the other (a job starts only after
+ * the previous one succeeded) and the runs side by side, at most `localWorkers` processes at once.
+ */
+export class JobsService {
+  private readonly pool: WorkerPool
+  /** Gridjob id -> pid of the jobs this process started. */
+  private readonly children = new Map<number, { pid: number; batchId: number }>()
+
+  constructor(private readonly d: JobsDeps) {
+    this.pool = new WorkerPool(Math.max(1, d.localWorkers))
+  }
+
+  /** Checks the batch and creates the batch, its runs and their commands (all queued). */
+  async launch(actor: User, projectName: string, input: unknown, opts: { studies?: string[]; filter?: string } = {}): Promise<{ batchId: number; spec: BatchSpec; runs: RunRecord[] }> {
+    const spec = parseBatch(input)
+    const project = await this.d.archive.open(actor, projectName, 'write')
+    let psids = opts.studies ?? spec.studies
+    const filter = opts.filter ?? spec.filter
+    if (!psids && filter !== undefined) {
+      psids = []
+      for await (const rows of this.d.studies.all(actor, projectName, { file: filter })) for (const r of rows) if (r.studies_id) psids.push(`${r.patients_id}#${r.studies_id}`)
+    }
+    if (!psids) throw new UsageError('say which studies: "studies": ["PID#SID", ...] or "filter": "..." in the batch, or --select-studies "FILTER"')
+    if (psids.length === 0) throw new UsageError('the selection is empty: no study to run the batch on')
+    const targets: { psid: string; subjectId: number; studyId: number }[] = []
+    const unknown: string[] = []
+    for (const psid of psids) {
+      const [pid, sid] = psid.split('#') as [string, string]
+      const subject = await this.d.repos.subjects.subject(project.id, pid)
+      const study = subject && sid ? await this.d.repos.subjects.study(subject.id, sid) : undefined
+      if (!subject || !study) unknown.push(psid)
+      else targets.push({ psid, subjectId: subject.id, studyId: study.id })
+    }
+    if (unknown.length) throw new NotFoundError(`no study ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in project "${project.name}"`)
+    const userId = actor.id > 0 ? actor.id : null
+    const batchId = await this.d.db.transaction(async (tx) => {
+      const jobs = this.d.jobs.withDb(tx)
+      const id = await jobs.createBatch(project.id, userId, spec.level, JSON.stringify(spec), spec.name)
+      for (const t of targets) {
+        const runId = await jobs.createRun(id, project.id, t.subjectId, t.studyId, t.psid)
+        for (const [i, job] of spec.jobs.entries())
+          await jobs.createCommand({ projectId: project.id, userId, subjectId: t.subjectId, studyId: t.studyId, batchId: id, runId, position: i, job: JSON.stringify(job) })
+      }
+      return id
+    })
+    return { batchId, spec, runs: await this.d.jobs.runs(batchId) }
+  }
+
+  /** Runs a launched batch in this process until every run has ended. */
+  async run(actor: User, batchId: number, onProgress: (p: BatchProgress) => void = () => {}, opts: { stopOnError?: boolean } = {}): Promise<BatchSummary> {
+    const project = await this.projectOfBatch(batchId)
+    await this.d.jobs.setBatchState(batchId, 'running', RUNNER_ID)
+    const runs = await this.d.jobs.runs(batchId)
+    const stop: { reason?: string } = {}
+    const progress: BatchProgress = { total: runs.length, done: 0, errors: 0, running: 0 }
+    const report = () => onProgress({ ...progress })
+    report()
+    await Promise.all(
+      runs.map(async (run) => {
+        const jobs = await this.commandsOf(run.id)
+        const state = await this.runChain(actor, project, run, jobs, 0, () => {
+          progress.running++
+          report()
+        }, undefined, stop)
+        if (state === 'done') progress.done++
+        else {
+          progress.errors++
+          if (opts.stopOnError && !stop.reason) {
+            stop.reason = `batch stopped: run ${run.psid} failed (--throwerror)`
+            for (const [id, c] of this.children) if (c.batchId === batchId) void this.stopJob(id, c.pid, stop.reason)
+          }
+        }
+        if (state !== 'queued') progress.running = Math.max(0, progress.running - 1)
+        report()
+      }),
+    )
+    return this.finishBatch(batchId)
+  }
+
+  /** The batch's final state from its runs. */
+  private async finishBatch(batchId: number): Promise<BatchSummary> {
+    const runs = await this.d.jobs.runs(batchId)
+    const errors = runs.filter((r) => r.state === 'error').length
+    const open = runs.some((r) => !FINISHED.includes(r.state))
+    if (!open) await this.d.jobs.setBatchState(batchId, errors ? 'error' : 'done')
+    return { batchId, runs: runs.map((r) => ({ psid: r.psid, state: r.state, reason: r.reason })), done: runs.filter((r) => r.state === 'done').length, errors }
+  }
+
+  private async projectOfBatch(batchId: number): Promise<string> {
+    const row = await this.d.db.get<{ name: string }>('SELECT p.name FROM batches b JOIN projects p ON p.id = b.project_id WHERE b.id = ?', [batchId])
+    if (!row) throw new NotFoundError(`no batch ${batchId}`)
+    return row.name
+  }
+
+  private async commandsOf(runId: number): Promise<JobRow[]> {
+    const rows = await this.d.db.all<{ id: number; position: number; job: string }>('SELECT id, position, job FROM commands WHERE run_id = ? ORDER BY position', [runId])
+    return rows.map((r) => ({ id: Number(r.id), position: Number(r.position), job: JSON.parse(r.job) as JobSpec }))
+  }
+
+  /** Runs the jobs of one run from `start` on, one after the other; returns the run's final state. */
+  private async runChain(actor: User, project: string, run: RunRecord, jobs: JobRow[], start: number, onStart: () => void, first?: Promise<string | null>, stop: { reason?: string } = {}): Promise<JobState> {
+    let started = false
+    for (let i = start; i < jobs.length; i++) {
+      const row = jobs[i]!
+      const failure = i === start && first ? await first : stop.reason ? stop.reason : await this.runJob(actor, project, run, row, () => {
+        if (!started) {
+          started = true
+          onStart()
+          void this.d.jobs.setRunState(run.id, 'running')
+        }
+      })
+      if (failure !== null) {
+        await this.d.jobs.setRunState(run.id, 'error', `job ${row.position + 1} (${row.job.name}): ${failure}`)
+        await this.d.jobs.cancelQueuedCommands(run.id, 'skipped')
+        return 'error'
+      }
+    }
+    await this.d.jobs.setRunState(run.id, 'done')
+    return 'done'
+  }
+
+  /** Runs one job of a run; null when it succeeded, else why it failed. */
+  private async runJob(actor: User, project: string, run: RunRecord, row: JobRow, onStart: () => void): Promise<string | null> {
+    let resolved: ResolvedJob
+    let logPath: string
+    try {
+      resolved = await resolveJob(this.d.archive, actor, project, run.psid, row.job)
+      logPath = await this.d.archive.outputPath(actor, project, `log/batch${run.batchId}_job${row.position + 1}_${row.job.name.replace(/[^A-Za-z0-9_.-]/g, '_')}_${row.id}.log`, psidRef(run.psid))
+      for (const dir of [...outputFolders(resolved), dirname(logPath)]) mkdirSync(dir, { recursive: true })
+    } catch (e) {
+      const reason = e instanceof JobInputError ? e.message : `cannot prepare the job: ${(e as Error).message}`
+      await this.d.jobs.setCommandState(row.id, 'error')
+      const g = await this.d.jobs.createGridjob(row.id, run.projectId, 'local', RUNNER_ID, '')
+      await this.d.jobs.gridjobFinished(g, 'error', null, reason)
+      return reason
+    }
+    const gridjobId = await this.d.jobs.createGridjob(row.id, run.projectId, 'local', RUNNER_ID, logPath)
+    const release = await this.pool.acquire()
+    try {
+      const current = await this.d.jobs.gridjob(gridjobId)
+      if (current?.state !== 'queued') {
+        await this.d.jobs.setCommandState(row.id, 'error')
+        return current?.reason || 'killed before it started'
+      }
+      const exitFile = exitFileOf(logPath)
+      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile })
+      const studyDir = dirname(dirname(logPath))
+      const { pid, exited } = startLocal(cmd, logPath, studyDir)
+      this.children.set(gridjobId, { pid, batchId: run.batchId })
+      await this.d.jobs.gridjobStarted(gridjobId, String(pid))
+      await this.d.jobs.setCommandState(row.id, 'running')
+      onStart()
+      const exit = await exited
+      this.children.delete(gridjobId)
+      return await this.finishJob(actor, project, gridjobId, row.id, resolved, exit)
+    } finally {
+      release()
+    }
+  }
+
+  /** Records how a job ended: exit code, declared outputs present, outputs registered and tagged. */
+  private async finishJob(actor: User, project: string, gridjobId: number, commandId: number, resolved: ResolvedJob, exit: JobExit | undefined): Promise<string | null> {
+    const fail = async (reason: string, code: number | null) => {
+      const g = await this.d.jobs.gridjob(gridjobId)
+      const why = g?.state === 'error' && g.reason ? g.reason : reason
+      await this.d.jobs.gridjobFinished(gridjobId, 'error', code, why)
+      await this.d.jobs.setCommandState(commandId, 'error')
+      return why
+    }
+    if (!exit) return fail(LOST_DOWN, null)
+    if (exit.code !== 0) return fail(exit.signal ? `ended by signal ${exit.signal}` : `exit code ${exit.code}`, exit.code)
+    const missing = resolved.outs.filter((o) => !existsSync(o.path) || !statSync(o.path).isFile())
+    if (missing.length) return fail(`output missing: ${missing.map((m) => m.path).join(', ')}`, 0)
+    try {
+      for (const o of resolved.outs) await this.d.archive.addFiles(actor, project, [o.path], o.tags)
+    } catch (e) {
+      return fail(`outputs not registered: ${(e as Error).message}`, 0)
+    }
+    await this.d.jobs.gridjobFinished(gridjobId, 'done', 0, null)
+    await this.d.jobs.setCommandState(commandId, 'done')
+    return null
+  }
+
+  /**
+   * After a restart: jobs whose owning nora is gone are re-adopted when their process still runs (`adopt`: this
+   * process waits for them and goes on with their runs), else marked as lost. Returns what it did.
+   */
+  async recover(opts: { adopt?: boolean } = {}): Promise<{ lost: number; adopted: Promise<unknown>[] }> {
+    let lost = 0
+    const adopted: Promise<unknown>[] = []
+    const active = await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: 'local', limit: 100_000 })
+    const touchedRuns = new Set<number>()
+    for (const g of active) {
+      if (g.runner === RUNNER_ID || runnerAlive(g.runner)) continue
+      const pid = Number(g.externalId)
+      const run = g.runId !== null ? (await this.d.jobs.runs(g.batchId!)).find((r) => r.id === g.runId) : undefined
+      if (run) touchedRuns.add(run.id)
+      if (g.state === 'running' && pid > 0 && isAlive(pid)) {
+        // Still running: adopt it (wait for it, then go on with its run), or leave it to a nora that adopts.
+        if (opts.adopt && run) {
+          await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
+          adopted.push(this.adopt(g, run, pid))
+        }
+        continue
+      }
+      // The process is gone: if it wrote its exit code, the job's outcome is known after all.
+      const exit = g.state === 'running' ? readExitFile(exitFileOf(g.logPath)) : undefined
+      const actor = await this.actorOf(g)
+      const job = JSON.parse(g.job) as JobSpec
+      let failure: string | null
+      if (exit && run && actor) {
+        const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, job).catch(() => undefined)
+        failure = resolved ? await this.finishJob(actor, g.project, g.id, g.commandId, resolved, exit) : LOST_DOWN
+      } else {
+        failure = g.state === 'running' ? LOST_DOWN : LOST_NOT_STARTED
+        await this.d.jobs.gridjobFinished(g.id, 'error', null, failure)
+        await this.d.jobs.setCommandState(g.commandId, 'error')
+      }
+      if (failure !== null) lost++
+      if (run) {
+        if (failure !== null) {
+          await this.d.jobs.setRunState(run.id, 'error', `job ${g.position + 1} (${job.name}): ${failure}`)
+          await this.d.jobs.cancelQueuedCommands(run.id, 'skipped')
+        } else await this.markRunLost(run)
+        await this.finishBatch(run.batchId)
+      }
+    }
+    // Runs between two jobs when their nora ended: nothing runs them any more.
+    for (const run of await this.d.jobs.openRuns()) {
+      if (touchedRuns.has(run.id)) continue
+      const runner = await this.d.jobs.batchRunner(run.batchId)
+      if (!runner || runner === RUNNER_ID || runnerAlive(runner)) continue
+      await this.markRunLost(run)
+      lost++
+      await this.finishBatch(run.batchId)
+    }
+    return { lost, adopted }
+  }
+
+  private async markRunLost(run: RunRecord): Promise<void> {
+    const left = await this.d.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM commands WHERE run_id = ? AND state = 'queued'", [run.id])
+    if (Number(left?.n ?? 0) === 0) await this.d.jobs.setRunState(run.id, 'done')
+    else {
+      await this.d.jobs.setRunState(run.id, 'error', LOST_NOT_STARTED)
+      await this.d.jobs.cancelQueuedCommands(run.id, 'skipped')
+    }
+  }
+
+  private async adopt(g: GridjobRecord, run: RunRecord, pid: number): Promise<JobState> {
+    const actor = (await this.actorOf(g))!
+    const jobs = await this.commandsOf(run.id)
+    const start = jobs.findIndex((j) => j.id === g.commandId)
+    const first = (async () => {
+      const exit = await waitAdopted(pid, exitFileOf(g.logPath))
+      const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, jobs[start]!.job)
+      return this.finishJob(actor, g.project, g.id, g.commandId, resolved, exit)
+    })()
+    const state = await this.runChain(actor, g.project, run, jobs, start, () => {}, first)
+    await this.finishBatch(run.batchId)
+    return state
+  }
+
+  private async actorOf(g: GridjobRecord): Promise<User | undefined> {
+    if (g.user) return this.d.repos.users.byUsername(g.user)
+    return { id: 0, username: 'console', displayName: 'console', email: '', isSiteAdmin: true, source: 'local', disabled: false, createdAt: 0 }
+  }
+
+  private async stopJob(gridjobId: number, pid: number, reason: string): Promise<void> {
+    await this.d.db.run("UPDATE gridjobs SET state = 'error', reason = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, gridjobId])
+    killProcessGroup(pid)
+  }
+
+  /** Gridjobs the user may see (the projects they can read), newest first. */
+  async list(actor: User, opts: { states?: JobState[]; project?: string; batchId?: number } = {}): Promise<GridjobRecord[]> {
+    let projectIds: number[] | undefined
+    if (opts.project) projectIds = [(await this.d.archive.open(actor, opts.project, 'read')).id]
+    else if (!actor.isSiteAdmin) {
+      projectIds = []
+      for (const p of await this.d.repos.projects.list()) if (await this.d.rights.can(actor, 'read', p)) projectIds.push(p.id)
+    }
+    return this.d.jobs.gridjobs({ states: opts.states, projectIds, batchId: opts.batchId })
+  }
+
+  /** Kills a queued or running job (write right on its project); its run stops with an error. */
+  async kill(actor: User, gridjobId: number): Promise<GridjobRecord> {
+    const g = await this.d.jobs.gridjob(gridjobId)
+    if (!g) throw new NotFoundError(`no job ${gridjobId}; nora jobs lists them`)
+    const project = await this.d.repos.projects.byId(g.projectId)
+    if (!project || !(await this.d.rights.can(actor, 'write', project))) throw new ForbiddenError(`you may not kill jobs of project "${g.project}"`)
+    if (g.state !== 'queued' && g.state !== 'running') throw new UsageError(`job ${gridjobId} is ${g.state} already`)
+    const reason = `killed by ${actor.username}`
+    await this.d.db.run("UPDATE gridjobs SET state = 'error', reason = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, Date.now(), gridjobId])
+    await this.d.jobs.setCommandState(g.commandId, 'error')
+    const pid = this.children.get(gridjobId)?.pid ?? Number(g.externalId)
+    if (g.state === 'running' && pid > 0) killProcessGroup(pid)
+    // The owner (if alive) records the run's end when the process exits; with no owner, do it here.
+    if (!runnerAlive(g.runner) && g.runId !== null) {
+      await this.d.jobs.setRunState(g.runId, 'error', `job ${g.position + 1}: ${reason}`)
+      await this.d.jobs.cancelQueuedCommands(g.runId, 'skipped')
+    }
+    return (await this.d.jobs.gridjob(gridjobId))!
+  }
+}
+
+const psidRef = (psid: string) => {
+  const [patientsId, studiesId] = psid.split('#') as [string, string]
+  return { patientsId, studiesId }
+}
+
+export const exitFileOf = (logPath: string) => join(dirname(logPath), `.${basename(logPath)}.exit`)

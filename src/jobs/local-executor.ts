@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { isAlive } from '../core/process-alive'
+import type { JobCommand } from './job-command'
+
+/** `host:pid` of this nora process: written on the gridjobs it owns. */
+export const RUNNER_ID = `${hostname()}:${process.pid}`
+
+/** True when `runner` (host:pid) names a nora process that still runs on this host (another host: assumed alive). */
+export function runnerAlive(runner: string): boolean {
+  const i = runner.lastIndexOf(':')
+  if (i < 0) return false
+  if (runner.slice(0, i) !== hostname()) return true
+  return isAlive(Number(runner.slice(i + 1)))
+}
+
+/** A counting semaphore: at most `size` holders at once, served in arrival order. */
+export class WorkerPool {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+  constructor(readonly size: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r))
+    else this.active++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+
+  get running(): number {
+    return this.active
+  }
+}
+
+export interface JobExit {
+  /** The exit code, or null when a signal ended the job. */
+  code: number | null
+  signal: string | null
+}
+
+/**
+ * Starts a job as a child process in its own process group (a Ctrl-C on the launching terminal does not reach it;
+ * `kill(-pid)` reaches the job and everything it started). stdout and stderr go straight to the log file by file
+ * descriptor: nora never holds the output in memory.
+ */
+export function startLocal(cmd: JobCommand, logPath: string, cwd: string): { pid: number; exited: Promise<JobExit> } {
+  const fd = openSync(logPath, 'a')
+  try {
+    const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { env: cmd.env, cwd, stdio: ['ignore', fd, fd], detached: true })
+    const exited = new Promise<JobExit>((resolve) => {
+      child.once('error', (e) => resolve({ code: 127, signal: null, ...{ error: e } }))
+      child.once('exit', (code, signal) => resolve({ code, signal }))
+    })
+    if (child.pid === undefined) return { pid: -1, exited }
+    return { pid: child.pid, exited }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Waits until a process this nora did not start (an adopted job) has ended; its exit code comes from the exit file. */
+export async function waitAdopted(pid: number, exitFile: string, pollMs = 200): Promise<JobExit | undefined> {
+  while (isAlive(pid)) await Bun.sleep(pollMs)
+  return readExitFile(exitFile)
+}
+
+export function readExitFile(exitFile: string): JobExit | undefined {
+  if (!existsSync(exitFile)) return undefined
+  const code = Number(readFileSync(exitFile, 'utf8').trim())
+  return Number.isInteger(code) ? { code, signal: null } : undefined
+}
+
+/** Ends a job and everything it started (its process group). */
+export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+  try {
+    process.kill(-pid, signal)
+    return true
+  } catch {
+    try {
+      process.kill(pid, signal)
+      return true
+    } catch {
+      return false
+    }
+  }
+}

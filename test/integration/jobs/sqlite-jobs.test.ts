@@ -1,0 +1,3 @@
+import { describeJobs } from './describe-jobs'
+
+describeJobs('sqlite', async () => ({ drop: async () => {} }))
