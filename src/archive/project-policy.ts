@@ -7,11 +7,13 @@ export interface ProjectPolicy {
   identity: 'keep' | 'pseudonymize'
   /** Pseudonyms derived from the PatientID (`hash`, stable across imports) or numbered (`sequential`). */
   pseudonymMode: 'hash' | 'sequential'
-  /** Series naming template, FOLDER/FILE (src/importer/series-naming.ts). */
+  /** Series naming template, FOLDER/FILE (src/dicom/series-naming.ts). */
   naming: string
+  /** Keep each series' original DICOM as a tar.gz beside the study (default), or drop it once converted. */
+  keepDicom: boolean
 }
 
-export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash', naming: DEFAULT_NAMING }
+export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash', naming: DEFAULT_NAMING, keepDicom: true }
 
 export function policyOf(settings: Record<string, unknown>): ProjectPolicy {
   const p = (settings.policy ?? {}) as Partial<ProjectPolicy>
@@ -19,6 +21,7 @@ export function policyOf(settings: Record<string, unknown>): ProjectPolicy {
     identity: p.identity === 'pseudonymize' ? 'pseudonymize' : 'keep',
     pseudonymMode: p.pseudonymMode === 'sequential' ? 'sequential' : 'hash',
     naming: typeof p.naming === 'string' && p.naming ? p.naming : DEFAULT_NAMING,
+    keepDicom: p.keepDicom !== false,
   }
 }
 
@@ -27,5 +30,5 @@ export function parsePolicy(text: string, naming = DEFAULT_NAMING): ProjectPolic
   const [identity, mode] = text.split(':')
   if ((identity !== 'keep' && identity !== 'pseudonymize') || (mode !== undefined && mode !== 'hash' && mode !== 'sequential'))
     throw new UsageError(`policy "${text}": use keep, pseudonymize, pseudonymize:hash or pseudonymize:sequential`)
-  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash', naming }
+  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash', naming, keepDicom: true }
 }

@@ -46,6 +46,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'policy', arity: 1 },
   { name: 'pseudonyms', arity: 0 },
   { name: 'naming', arity: 1 },
+  { name: 'keepdicom', arity: 1 },
   { name: 'filter', arity: 1 },
   { name: 'level', arity: 1 },
   { name: 'key', short: ['-k'], arity: 1 },

@@ -37,6 +37,7 @@ MANAGEMENT
   --policy keep|pseudonymize[:sequential]   change the import policy (project admins)
   --naming 'FOLDER/FILE'              series naming, default '{protocol|description}/s{series:3}'; fields
                                       protocol, description, series, modality, studydate (project admins)
+  --keepdicom yes|no                  keep each series' original DICOM as tar.gz (default yes; project admins)
   --pseudonyms                        print the pseudonym mapping (project admins)
   --sql (-q) STATEMENT [--csv] [--write]   site admins: run SQL; read-only unless --write
   --admin COMMAND ...                 users, passwords, tokens, rights, projects, migrate

@@ -163,7 +163,7 @@ export class ImportService {
       await runPool(tasks, this.deps.maxParallel, async ({ target, series, work }) => {
         const before = counts.series
         try {
-          await this.importSeries(project, target, series, work, counts, policy.identity === 'pseudonymize')
+          await this.importSeries(project, target, series, work, counts, policy)
         } catch (e) {
           await problem({ file: `${target.patientsId}/${target.studiesId}/${series.folder}/${series.baseName}`, kind: 'error', message: (e as Error).message })
         }
@@ -248,7 +248,8 @@ export class ImportService {
     return { scrub: (text: string) => (re ? text.replace(re, '[pseudonymised]') : text), failed, problems }
   }
 
-  private async importSeries(project: Project, ids: StudyTarget, series: SeriesPlan, work: string, counts: ImportCounts, anonymize: boolean): Promise<void> {
+  private async importSeries(project: Project, ids: StudyTarget, series: SeriesPlan, work: string, counts: ImportCounts, policy: ProjectPolicy): Promise<void> {
+    const anonymize = policy.identity === 'pseudonymize'
     const { repos, db } = this.deps
     const known = ids.studyId === undefined ? undefined : await repos.dicom.series(ids.studyId, series.seriesUid)
     const fresh = series.instances.filter((i) => !known?.instances.has(i.header.sopInstanceUid))
@@ -265,9 +266,13 @@ export class ImportService {
     const studyDir = join(projectDir(this.deps.dataRoot, project.name), ids.patientsId, ids.studiesId)
     const bundlePath = join(studyDir, DICOM_FOLDER, `${folder}_${baseName}.tar.gz`)
     const inputs = fresh.map((i) => ({ path: i.stagedPath, name: `${i.header.sopInstanceUid}.dcm` }))
-    if (known && existsSync(bundlePath)) {
+    // New instances of a known series re-convert it from its kept originals. Were they dropped (policy), the new
+    // instances are converted on their own, beside the earlier files: s003_n121.nii from the 121st instance on.
+    const dropped = known !== undefined && !existsSync(bundlePath)
+    if (known && !dropped) {
       for (const p of await readBundle(bundlePath, join(work, 'old'))) inputs.push({ path: p, name: basename(p).replace(/^old-\d+-/, '') })
     }
+    const stem = dropped ? `${baseName}_n${known.instances.size + 1}` : baseName
     const out = join(work, 'out')
     mkdirSync(out, { recursive: true })
     // A series dcm2niix cannot convert is still kept, as its DICOM bundle: nothing is lost, and it is reported.
@@ -290,17 +295,21 @@ export class ImportService {
     // Everything is staged: move files into place, then make them visible in one transaction.
     const placed: { rel: string; abs: string }[] = []
     for (const p of made) {
-      const rel = `${folder}/${baseName}${basename(p).slice(OUT_STEM.length)}`
+      const rel = `${folder}/${stem}${basename(p).slice(OUT_STEM.length)}`
       moveFile(p, join(studyDir, rel))
       placed.push({ rel, abs: join(studyDir, rel) })
     }
     // What an earlier conversion of this series made and this one did not (e.g. an _Eq_1 volume of a partial
     // series) goes, with the new files becoming visible.
     // When this conversion failed, what the earlier one made stays.
-    const outputs = why ? (known?.outputs ?? []) : placed.map((f) => f.rel)
+    const outputs = why ? (known?.outputs ?? []) : [...(dropped ? known.outputs : []), ...placed.map((f) => f.rel)]
     const stale = (known?.outputs ?? []).filter((rel) => !outputs.includes(rel))
-    await writeBundle(bundlePath, inputs)
-    placed.push({ rel: `${DICOM_FOLDER}/${folder}_${baseName}.tar.gz`, abs: bundlePath })
+    // The originals are kept by policy, and always for a series dcm2niix could not convert: nothing is lost.
+    if (policy.keepDicom || why) {
+      const rel = `${DICOM_FOLDER}/${folder}_${stem}.tar.gz`
+      await writeBundle(join(studyDir, rel), inputs)
+      placed.push({ rel, abs: join(studyDir, rel) })
+    }
     await db.transaction(async (tx) => {
       const r = createRepos(tx)
       const studyId = await this.createStudy(r, project, ids)
@@ -323,7 +332,7 @@ export class ImportService {
     counts.files += placed.length
     if (why) {
       counts.unconverted++
-      throw new Error(`${fresh.length} instance(s) of series "${series.description || series.seriesUid}" kept as DICOM only in ${DICOM_FOLDER}/${folder}_${baseName}.tar.gz: ${why}`)
+      throw new Error(`${fresh.length} instance(s) of series "${series.description || series.seriesUid}" kept as DICOM only in ${DICOM_FOLDER}/${folder}_${stem}.tar.gz: ${why}`)
     }
   }
 

@@ -27,14 +27,17 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   if (has(args, 'import')) return importCommand(s, args, io)
   if (has(args, 'filter')) return filterCommand(s, args, io)
   if (has(args, 'launch') || has(args, 'launchfile')) return launchCommand(s, args, io)
-  if (has(args, 'policy') || has(args, 'naming')) {
+  if (has(args, 'policy') || has(args, 'naming') || has(args, 'keepdicom')) {
     const identity = has(args, 'policy') ? parsePolicy(one(args, 'policy')!) : undefined
     const naming = one(args, 'naming')
     const p = await s.archive.updatePolicy(actor, project, {
       ...(identity && { identity: identity.identity, pseudonymMode: identity.pseudonymMode }),
       ...(naming !== undefined && { naming }),
+      ...(has(args, 'keepdicom') && { keepDicom: yesNo(one(args, 'keepdicom')!, '--keepdicom') }),
     })
-    await io.out(`policy of "${project}": ${p.identity}${p.identity === 'pseudonymize' ? `:${p.pseudonymMode}` : ''}, series named ${p.naming} (applies to what is imported from now on)`)
+    await io.out(
+      `policy of "${project}": ${p.identity}${p.identity === 'pseudonymize' ? `:${p.pseudonymMode}` : ''}, series named ${p.naming}, original DICOM ${p.keepDicom ? 'kept' : 'dropped'} (applies to what is imported from now on)`,
+    )
     return 0
   }
   if (has(args, 'pseudonyms')) {
@@ -73,6 +76,11 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
     }
   }
   throw new UsageError('nothing to do for the project: give --add, --del, --del_pat, --select, --out or --pathout (nora --help)')
+}
+
+function yesNo(value: string, option: string): boolean {
+  if (value === 'yes' || value === 'no') return value === 'yes'
+  throw new UsageError(`${option}: say yes or no`)
 }
 
 /** Plain: one absolute path a line. --json: an array streamed page by page. --byfilename: grouped by path in study. */
