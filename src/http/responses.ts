@@ -30,3 +30,12 @@ export function errorResponse(request: Request, error: unknown, siteName: string
 export function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/'
 }
+
+/** To the login page, coming back here afterwards. */
+export function loginRedirect(request: Request): Response {
+  const url = new URL(request.url)
+  return redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`)
+}
+
+/** "1 study", "7 studies". */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`

@@ -1,25 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { httpDeps, openServices, type Services } from '../../src/app'
-import { loadConfig } from '../../src/config/load-config'
-import { createApp } from '../../src/http/create-app'
 import { DICOMDIRTESTS } from '../helpers/dicom-fixtures'
 import { makeHome, type TestHome } from '../helpers/home'
 import { runNora } from '../helpers/nora-binary'
-import { TABLE_ROUTE, withTablePages } from '../integration/table/with-table'
 import { collectErrors, launchChromium, logIn, shot } from './browser'
 
-/**
- * The desktop's subject/study table in Chromium. The data comes from the real binary (`nora -p P --import`).
- * The pages are served by `nora start` once createApp wires the table pages; until then by the same app,
- * built from these sources, in this process.
- */
+/** The desktop's subject/study table in Chromium, served by the built binary (`nora start`) over imported data. */
 describe('desktop: subject/study table and file tree', () => {
   let home: TestHome
   let browser: Browser
   let password: string
-  let services: Services | undefined
-  let server: ReturnType<typeof Bun.serve> | undefined
 
   beforeAll(async () => {
     home = makeHome()
@@ -31,23 +21,12 @@ describe('desktop: subject/study table and file tree', () => {
     // A study tag, set the way a site admin can from the shell.
     const tagged = await runNora(['--sql', "INSERT INTO study_tags (study_id, tag) SELECT id, 'control' FROM studies WHERE description = 'Brain-MRA'", '--write'], { home: home.home })
     expect(tagged.code).toBe(0)
-    const config = loadConfig(home.home, {})
-    const wired = createApp(httpDeps(await openServices(config).then((s) => (services = s)))).routes.some((r) => r.path === TABLE_ROUTE)
-    if (wired) {
-      await services!.close()
-      services = undefined
-      expect((await runNora(['start'], { home: home.home })).code).toBe(0)
-    } else {
-      const app = withTablePages(createApp(httpDeps(services!)), httpDeps(services!))
-      server = Bun.serve({ hostname: '127.0.0.1', port: home.httpPort, fetch: (request) => app.handle(request) })
-    }
+    expect((await runNora(['start'], { home: home.home })).code).toBe(0)
     browser = await launchChromium()
   }, 180_000)
   afterAll(async () => {
     await browser?.close()
-    if (server) server.stop(true)
-    else await runNora(['stop'], { home: home.home })
-    await services?.close()
+    await runNora(['stop'], { home: home.home })
     home.cleanup()
   })
 

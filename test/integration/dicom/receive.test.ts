@@ -4,27 +4,7 @@ import { join } from 'node:path'
 import { DICOMDIRTESTS } from '../../helpers/dicom-fixtures'
 import { makeHome, type TestHome } from '../../helpers/home'
 import { runNora } from '../../helpers/nora-binary'
-
-/** dcmtk's tools play the scanner; they must be installed (test/run.sh does), the test fails otherwise. */
-function dcmtk(tool: string, args: string[]): { code: number; out: string } {
-  const r = Bun.spawnSync([tool, ...args], { stdout: 'pipe', stderr: 'pipe', timeout: 60_000 })
-  if (r.exitCode === null && !r.success) throw new Error(`${tool} did not run (apt-get install dcmtk)`)
-  return { code: r.exitCode ?? -1, out: r.stdout.toString() + r.stderr.toString() }
-}
-
-async function sql<T>(home: TestHome, statement: string): Promise<T[]> {
-  return JSON.parse((await runNora(['--sql', statement], { home: home.home })).stdout)
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(200)
-  }
-}
+import { dcmtk, sql, waitFor } from '../../helpers/dcmtk'
 
 describe('DICOM receiver (storescu and echoscu from dcmtk as the scanner)', () => {
   let home: TestHome

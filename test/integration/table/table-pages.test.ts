@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { httpDeps, type Services } from '../../../src/app'
+import type { Services } from '../../../src/app'
 import type { User } from '../../../src/core/types'
 import { startApp, type Harness } from '../http/harness'
-import { withTablePages } from './with-table'
 
 const PW = 'long enough password 1'
 const XSS = '<img src=x onerror=alert(1)>'
@@ -48,7 +47,6 @@ describe('subject/study table pages (sqlite)', () => {
 
   beforeAll(async () => {
     h = await startApp('sqlite', 'auth: { maxFailedLogins: 1000 }')
-    withTablePages(h.app, httpDeps(h.services))
     aliceUser = await h.user('alice', PW)
     await h.user('bob', PW)
     const project = await load(h.services, 'lab')

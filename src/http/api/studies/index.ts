@@ -1,11 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { MAX_FILTER_LENGTH } from '../../../archive/filter/parse-filter'
-import { MAX_LIMIT, SORT_COLUMNS } from '../../../archive/filter/study-query'
+import { MAX_LIMIT } from '../../../archive/filter/study-query'
 import { AuthError } from '../../../core/errors'
 import type { HttpDeps } from '../../deps'
 import { callerOf } from '../../request-auth'
-
-const bar = t.Optional(t.String({ maxLength: MAX_FILTER_LENGTH }))
+import { studyQuery } from './model'
 
 /**
  * The subject/study table: `GET /api/projects/:project/studies?q=&patients_id=&name=&...&file=&sort=&dir=&limit=&offset=&level=`.
@@ -22,22 +20,7 @@ export function studiesApi(deps: HttpDeps) {
     },
     {
       params: t.Object({ project: t.String({ maxLength: 64 }) }),
-      query: t.Object({
-        q: bar,
-        patients_id: bar,
-        name: bar,
-        birth_date: bar,
-        studies_id: bar,
-        study_date: bar,
-        description: bar,
-        modality: bar,
-        file: bar,
-        sort: t.Optional(t.Union(SORT_COLUMNS.map((c) => t.Literal(c)))),
-        dir: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
-        level: t.Optional(t.Union([t.Literal('study'), t.Literal('subject')])),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: MAX_LIMIT, multipleOf: 1 })),
-        offset: t.Optional(t.Numeric({ minimum: 0, multipleOf: 1 })),
-      }),
+      query: studyQuery(MAX_LIMIT),
     },
   )
 }

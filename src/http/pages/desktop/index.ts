@@ -1,11 +1,9 @@
 import { Elysia, t } from 'elysia'
 import type { HttpDeps } from '../../deps'
 import { callerOf } from '../../request-auth'
-import { html, redirect } from '../../responses'
+import { html, loginRedirect, plural } from '../../responses'
 import { renderPage, renderRegion } from '../../templates'
 import { tableView } from '../table'
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 /** The desktop: project switcher and workspace. Later issues fill the workspace (table, viewer, tools). */
 export function desktopPages(deps: HttpDeps) {
@@ -13,7 +11,7 @@ export function desktopPages(deps: HttpDeps) {
     '/',
     async ({ request, query }) => {
       const caller = await callerOf(deps.auth, request)
-      if (!caller) return redirect(`/login?next=${encodeURIComponent(new URL(request.url).pathname + new URL(request.url).search)}`)
+      if (!caller) return loginRedirect(request)
       const projects = await deps.rights.visibleProjects(caller.user)
       const summary = query.project ? await deps.archive.summary(caller.user, query.project) : undefined
       const project = summary && { ...summary, countsLine: [plural(summary.subjects, 'subject'), plural(summary.studies, 'study', 'studies'), plural(summary.files, 'file')].join(' · ') }

@@ -1,26 +1,17 @@
 import { Elysia, t } from 'elysia'
-import { MAX_FILTER_LENGTH } from '../../../archive/filter/parse-filter'
-import { SORT_COLUMNS } from '../../../archive/filter/study-query'
 import type { HttpDeps } from '../../deps'
 import { callerOf } from '../../request-auth'
-import { html, redirect } from '../../responses'
+import { studyQuery } from '../../api/studies/model'
+import { html, loginRedirect, plural } from '../../responses'
 import { renderPage, renderPartial } from '../../templates'
 import { fileTreeView } from './file-tree'
 import { tableView } from './table-view'
 
 export { tableView, type TableQuery } from './table-view'
 
-const bar = t.Optional(t.String({ maxLength: MAX_FILTER_LENGTH }))
 const name = t.String({ minLength: 1, maxLength: 64 })
 const isPartial = (request: Request) => request.headers.get('hx-request') === 'true' && request.headers.get('hx-boosted') !== 'true'
 const NO_STORE = { vary: 'HX-Request', 'cache-control': 'no-store' }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
-
-function loginRedirect(request: Request): Response {
-  const url = new URL(request.url)
-  return redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`)
-}
 
 /**
  * The desktop's subject/study table and a study's file tree.
@@ -58,22 +49,7 @@ export function tablePages(deps: HttpDeps) {
       },
       {
         params: t.Object({ project: name }),
-        query: t.Object({
-          q: bar,
-          patients_id: bar,
-          name: bar,
-          birth_date: bar,
-          studies_id: bar,
-          study_date: bar,
-          description: bar,
-          modality: bar,
-          file: bar,
-          sort: t.Optional(t.Union(SORT_COLUMNS.map((c) => t.Literal(c)))),
-          dir: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
-          level: t.Optional(t.Union([t.Literal('study'), t.Literal('subject')])),
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500, multipleOf: 1 })),
-          offset: t.Optional(t.Numeric({ minimum: 0, multipleOf: 1 })),
-        }),
+        query: studyQuery(500),
       },
     )
     .get(
