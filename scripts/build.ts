@@ -1,9 +1,13 @@
 // bun run build: one self-contained executable `./nora` with templates, assets, migrations and wasm embedded.
 import { $ } from 'bun'
+import { renameSync } from 'node:fs'
 
 const out = process.argv[2] ?? './nora'
 const started = performance.now()
 // The converter's Worker is a second entrypoint: a compiled binary finds it inside itself by name.
-await $`bun build --compile --minify --sourcemap=none src/main.ts src/dicom/convert/wasm-worker.ts --outfile ${out}`.quiet()
+// Built beside and renamed into place, so a test running ./nora while another process rebuilds it never sees half a file.
+const tmp = `${out}.build-${process.pid}`
+await $`bun build --compile --minify --sourcemap=none src/main.ts src/dicom/convert/wasm-worker.ts --outfile ${tmp}`.quiet()
+renameSync(tmp, out)
 const size = Bun.file(out).size
 console.log(`built ${out} (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
