@@ -1,9 +1,12 @@
 // bun run build: one self-contained executable `./nora` with templates, assets, migrations and wasm embedded.
 import { $ } from 'bun'
 import { renameSync } from 'node:fs'
+import { buildWeb } from './build-web'
 
 const out = process.argv[2] ?? './nora'
 const started = performance.now()
+// The viewer bundle first: the binary embeds public/js/viewer.js (src/http/static-assets.ts).
+await buildWeb()
 // The converter's Worker is a second entrypoint: a compiled binary finds it inside itself by name.
 // Built beside and renamed into place, so a test running ./nora while another process rebuilds it never sees half a file.
 const tmp = `${out}.build-${process.pid}`

@@ -1,7 +1,17 @@
 import { ArchiveService } from './archive/archive-service'
 import { StudiesService } from './archive/filter/studies-service'
+import { AutoloadersService } from './archive/autoloaders'
+import { JobIndicators } from './archive/job-indicators'
+import { TagsService } from './archive/tags-service'
 import { JobsService } from './jobs/jobs-service'
+import { executorDeps } from './jobs/executors'
+import { loadSlurmConf } from './config/slurm-conf'
+import { Autoexec } from './jobs/autoexec'
+import { BatchLibrary } from './jobs/batch-library'
 import { PacsService } from './pacs/pacs-service'
+import { PacsQuery } from './pacs/find-view'
+import { PullService } from './pacs/pull-service'
+import { PullRunner } from './pacs/pull-runner'
 import { AuthService } from './auth/auth-service'
 import { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
@@ -31,7 +41,10 @@ export interface Services {
   archive: ArchiveService
   studies: StudiesService
   jobs: JobsService
+  batchLibrary: BatchLibrary
+  autoexec: Autoexec
   pacs: PacsService
+  pulls: PullService
   importer: ImportService
   importQueue: ImportQueue
   pseudonyms: Pseudonyms
@@ -46,7 +59,9 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   const converter = createConverter(config.main.import)
   const archive = new ArchiveService(config.dataRoot, repos, rights)
   const studies = new StudiesService(db, archive)
-  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers })
+  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
+  const batchLibrary = new BatchLibrary({ archive, library: repos.batchLibrary })
+  const autoexec = new Autoexec({ jobs, library: batchLibrary, users: repos.users, projects: repos.projects, log: (line) => console.log(line) })
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   return {
     config,
@@ -58,7 +73,10 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     archive,
     studies,
     jobs,
+    batchLibrary,
+    autoexec,
     pacs: new PacsService(config),
+    pulls: new PullService({ pulls: repos.pulls, archive, rights, nodes: new PacsService(config) }),
     importer: new ImportService({
       dataRoot: config.dataRoot,
       db,
@@ -67,6 +85,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
       converter,
       pseudonyms,
       maxParallel: config.main.import.maxParallel,
+      onImported: (e) => autoexec.afterImport(e),
     }),
     pseudonyms,
     importQueue: new ImportQueue(1),
@@ -88,6 +107,14 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
     importer: s.importer,
     studies: s.studies,
     importQueue: s.importQueue,
+    jobs: s.jobs,
+    batchLibrary: s.batchLibrary,
+    gridstats: s.repos.gridstats,
+    pulls: s.pulls,
+    pacsQuery: new PacsQuery({ pacs: s.pacs, archive: s.archive, rights: s.rights, pseudonyms: s.pseudonyms }),
+    tags: new TagsService(s.repos, s.archive),
+    autoloaders: new AutoloadersService(s.repos, s.archive),
+    jobIndicators: new JobIndicators(s.db, s.archive),
     uploadsDir: `${s.config.dataRoot}/uploads`,
     secureCookies: main.http.publicUrl.startsWith('https:'),
     async health() {
@@ -109,20 +136,25 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
 }
 
 /** Starts the DICOM node (C-ECHO, C-STORE into the spool, import of completed studies) of `nora serve`. */
-export async function startDicomNode(s: Services, log: (line: string) => void): Promise<{ state(): string; stop(): void }> {
+export async function startDicomNode(s: Services, log: (line: string) => void, opts: { listen?: boolean } = {}): Promise<{ state(): string; stop(): void; pulls?: PullRunner }> {
   const { dicom } = s.config.main
   if (!dicom.enabled) return { state: () => 'disabled', stop() {} }
-  const receiver = new DicomReceiver({ config: s.config, importer: s.importer, importQueue: s.importQueue, archive: s.archive, log })
+  let pulls: PullRunner | undefined // PACS pulls: their studies are imported into the pull's project, not routed
+  const receiver = new DicomReceiver({ config: s.config, importer: s.importer, importQueue: s.importQueue, archive: s.archive, log, pulls: { holds: (key) => pulls?.holds(key) ?? true } })
+  pulls = new PullRunner({ config: s.config, pulls: s.repos.pulls, pacs: s.pacs, archive: s.archive, spool: receiver, log })
   const scp = new StoreScp(receiver, { aet: dicom.aet, maxPdu: dicom.maxPdu, associationTimeoutMs: dicom.associationTimeoutSeconds * 1000 })
   try {
-    await scp.listen(dicom.port)
+    if (opts.listen !== false) await scp.listen(dicom.port)
   } catch (e) {
     throw new ServiceError(`DICOM port ${dicom.port} cannot be opened (${(e as Error).message}); set dicom.port in conf/main.conf or NORA_DICOM_PORT, or dicom.enabled: false`)
   }
   receiver.start()
+  await pulls.start()
   return {
     state: () => scp.state,
+    pulls,
     stop() {
+      void pulls.stop()
       receiver.stop()
       scp.close()
     },

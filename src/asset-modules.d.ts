@@ -26,3 +26,23 @@ declare module '*/public/js/table.js' {
   const path: string
   export default path
 }
+declare module '*/public/js/pacs.js' {
+  const path: string
+  export default path
+}
+declare module '*/public/js/batchtool.js' {
+  const path: string
+  export default path
+}
+declare module '*/public/js/gridstats.js' {
+  const path: string
+  export default path
+}
+declare module '*/public/js/dropzone.js' {
+  const path: string
+  export default path
+}
+declare module '*/public/js/autoloader.js' {
+  const path: string
+  export default path
+}

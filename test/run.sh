@@ -14,9 +14,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 
 # Services, in start order (stopped in reverse). Add a name here and a test/services/<name>.sh beside it.
-SERVICES=(${NORA_TEST_SERVICES-mariadb})
+SERVICES=(${NORA_TEST_SERVICES-mariadb slurm sge})
 # Debian packages the suite uses: real test data, the conversion oracle, DICOM peers, databases, a browser.
-PACKAGES=(python3-nibabel python3-pydicom python3-numpy dcm2niix dcmtk orthanc mariadb-server mariadb-client chromium)
+PACKAGES=(python3-nibabel python3-pydicom python3-numpy dcm2niix dcmtk orthanc mariadb-server mariadb-client chromium slurmctld slurmd slurm-client munge)
 
 log() { printf '[run.sh] %s\n' "$*"; }
 die() { printf '[run.sh] error: %s\n' "$*" >&2; exit 1; }

@@ -42,6 +42,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'pattern', arity: 1 },
   { name: 'extrafiles_filter', arity: 1 },
   { name: 'autoexec_queue', arity: 1 },
+  { name: 'autoexec', arity: 1 },
+  { name: 'launch_autoexec', arity: 1 },
   { name: 'handle_job_result', arity: 0 },
   { name: 'policy', arity: 1 },
   { name: 'pseudonyms', arity: 0 },
@@ -56,6 +58,11 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'throwerror', arity: 0 },
   { name: 'state', arity: 1 },
   { name: 'kill', arity: 1 },
+  { name: 'suspend', arity: 1 },
+  { name: 'resume', arity: 1 },
+  { name: 'rerun-errors', arity: 1 },
+  { name: 'study', arity: 1 },
+  { name: 'from-file', arity: 1 },
 ]
 
 export interface ParsedArgs {

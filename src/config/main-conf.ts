@@ -20,6 +20,10 @@ export const mainConfRule = object({
     quietSeconds: integer(1, 86400, 30),
     maxPdu: integer(4096, 1 << 24, 131072),
     associationTimeoutSeconds: integer(1, 3600, 60),
+    /** PACS pulls: studies moved at once, attempts per study, and the first retry delay (doubled each time). */
+    pullParallel: integer(1, 32, 2),
+    pullMaxAttempts: integer(1, 100, 5),
+    pullRetrySeconds: integer(1, 86400, 30),
   }),
   database: object({
     dialect: oneOf(['sqlite', 'mysql'] as const, 'sqlite'),

@@ -1,13 +1,23 @@
 import { Elysia } from 'elysia'
 import { NotFoundError } from '../core/errors'
+import { filesApi } from './api/files'
 import { healthApi } from './api/health'
+import { autoloadersApi } from './api/autoloaders'
+import { tagsApi } from './api/tags'
+import { uploadsApi } from './api/uploads'
 import { importsApi } from './api/imports'
+import { pacsApi } from './api/pacs'
 import { projectsApi } from './api/projects'
 import { studiesApi } from './api/studies'
 import { checkCsrf } from './csrf'
 import type { HttpDeps } from './deps'
 import { desktopPages } from './pages/desktop'
 import { loginPages } from './pages/login'
+import { pacsPages } from './pages/pacs'
+import { jobsApi } from './api/jobs'
+import { batchesApi } from './api/batches'
+import { batchtoolPages } from './pages/batchtool'
+import { gridstatsPages } from './pages/gridstats'
 import { tablePages } from './pages/table'
 import { SECURITY_HEADERS } from './plugins/security-headers'
 import { callerOf } from './request-auth'
@@ -45,6 +55,16 @@ export function createApp(deps: HttpDeps) {
     .use(projectsApi(deps))
     .use(studiesApi(deps))
     .use(importsApi(deps))
+    .use(pacsApi(deps))
+    .use(pacsPages(deps))
+    .use(jobsApi(deps))
+    .use(batchesApi(deps))
+    .use(batchtoolPages(deps))
+    .use(gridstatsPages(deps))
+    .use(tagsApi(deps))
+    .use(uploadsApi(deps))
+    .use(autoloadersApi(deps))
+    .use(filesApi(deps))
 }
 
 export type NoraApp = ReturnType<typeof createApp>

@@ -20,6 +20,16 @@ interface PendingStudy {
   open: Set<number>
   released: boolean
   handedOver: boolean
+  /** Imports of this folder that ended with errors; after MAX_IMPORT_ATTEMPTS it moves to spool/failed. */
+  attempts?: number
+}
+
+const MAX_IMPORT_ATTEMPTS = 3
+
+/** Active PACS pulls (src/pacs/pull-runner.ts): their studies are imported by the runner into the pull's project, not by routes.conf. */
+export interface PullClaims {
+  /** True when the spool folder `key` (a StudyInstanceUID, maybe with a `.time` suffix) belongs to an active pull, or while claims are loading. */
+  holds(key: string): boolean
 }
 
 /** The receiver acts as this site-admin identity when it imports. */
@@ -41,7 +51,7 @@ export class DicomReceiver implements StoreHandler {
   private seq = 0
 
   constructor(
-    private readonly deps: { config: Config; importer: ImportService; importQueue: ImportQueue; archive: ArchiveService; log(line: string): void },
+    private readonly deps: { config: Config; importer: ImportService; importQueue: ImportQueue; archive: ArchiveService; log(line: string): void; pulls?: PullClaims },
   ) {
     this.spool = join(deps.config.dataRoot, 'spool')
     mkdirSync(join(this.spool, 'incoming'), { recursive: true })
@@ -55,7 +65,7 @@ export class DicomReceiver implements StoreHandler {
   start(): void {
     for (const name of readdirSync(this.spool)) {
       const dir = join(this.spool, name)
-      if (name === 'incoming' || !statSync(dir).isDirectory()) continue
+      if (name === 'incoming' || name === 'failed' || !statSync(dir).isDirectory()) continue
       this.pending.set(name, { dir, lastArrival: statSync(dir).mtimeMs, open: new Set(), released: true, handedOver: false })
     }
     rmSync(join(this.spool, 'incoming'), { recursive: true, force: true })
@@ -124,12 +134,61 @@ export class DicomReceiver implements StoreHandler {
     }
   }
 
+  /** The spool folders of one study (a late instance may have opened a second one). */
+  private foldersOf(studyUid: string): [string, PendingStudy][] {
+    const key = safe(studyUid)
+    return [...this.pending].filter(([k]) => k === key || k.startsWith(`${key}.`))
+  }
+
+  /** Instances of a study waiting in the spool. */
+  spooledInstances(studyUid: string): number {
+    let n = 0
+    for (const [, s] of this.foldersOf(studyUid)) if (!s.handedOver && existsSync(s.dir)) n += readdirSync(s.dir).filter((f) => f.endsWith('.dcm')).length
+    return n
+  }
+
+  /**
+   * Imports a pulled study from the spool into `project` (the pull's, whatever routes.conf says), through the import
+   * queue; the spool folder goes once its import is done. Resolves with how many instances were imported, or throws
+   * with the import's message.
+   */
+  importPulled(studyUid: string, project: string, actor: User, source: string): Promise<{ instances: number; imports: number[] }> {
+    return new Promise((resolve, reject) => {
+      this.deps.importQueue.enqueue(async () => {
+        try {
+          const result = { instances: 0, imports: [] as number[] }
+          for (const [key, s] of this.foldersOf(studyUid)) {
+            if (s.handedOver) continue
+            s.handedOver = true
+            try {
+              const { id, project: p } = await this.deps.importer.create(actor, project, source)
+              result.imports.push(id)
+              const record = await this.deps.importer.run(id, p, s.dir)
+              if (record.state !== 'done') throw new Error(`import ${id} ${record.state}: ${record.message || 'see nora imports'}`)
+              // A series that failed stays in the spool for the retry (a re-import skips what is already in).
+              if (record.counts.errors > 0) throw new Error(`import ${id} had ${record.counts.errors} error(s)${record.message ? `: ${record.message}` : ''}`)
+              result.instances += record.counts.instances
+              rmSync(s.dir, { recursive: true, force: true })
+              rmSync(`${s.dir}.sender.json`, { force: true })
+              this.pending.delete(key)
+            } finally {
+              s.handedOver = this.pending.has(key) ? false : s.handedOver
+            }
+          }
+          resolve(result)
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
+  }
+
   /** Studies due for import: quiet long enough, or released by all their senders and quiet for a second. */
   private tick(): void {
     const quiet = this.deps.config.main.dicom.quietSeconds * 1000
     const now = Date.now()
     for (const [key, s] of this.pending) {
-      if (s.handedOver) continue
+      if (s.handedOver || this.deps.pulls?.holds(key)) continue // a pull's study: its runner imports it into the pull's project
       const idle = now - s.lastArrival
       if (idle >= quiet || (s.released && idle >= 1000)) {
         s.handedOver = true
@@ -158,15 +217,24 @@ export class DicomReceiver implements StoreHandler {
     }
     if (project === this.deps.config.routes.quarantineProject && !(await this.deps.archive.projectExists(project))) await this.deps.archive.createProject(RECEIVER, project, 'unroutable DICOM: routes.conf matched no project')
     const { id, project: p } = await this.deps.importer.create(RECEIVER, project, `dicom from ${sender.callingAet}`)
-    const record = await this.deps.importer.run(id, p, s.dir)
+    // routes.conf may name the autoexecution queue; else the project's own (if it has one) runs on the study.
+    const record = await this.deps.importer.run(id, p, s.dir, { autoexecQueue: route.autoexecQueue || undefined })
     this.log(`study ${header.studyInstanceUid} from ${sender.callingAet} -> ${project} (${route.reason}): import ${id} ${record.state}, ${record.counts.series} series`)
-    if (record.state === 'done') {
+    if (record.state === 'done' && record.counts.errors === 0) {
       rmSync(s.dir, { recursive: true, force: true })
       rmSync(senderFile, { force: true })
       this.pending.delete(key)
-    } else {
-      s.handedOver = false // kept in the spool; tried again after the next quiet period
+    } else if ((s.attempts = (s.attempts ?? 0) + 1) < MAX_IMPORT_ATTEMPTS) {
+      s.handedOver = false // kept in the spool; tried again after the next quiet period (a re-import skips what is in)
       s.lastArrival = Date.now()
+    } else {
+      // Never dropped: kept for an admin, who can import it by hand (nora -p P --import DIR).
+      const failed = join(this.spool, 'failed', `${key}-${Date.now()}`)
+      mkdirSync(join(this.spool, 'failed'), { recursive: true })
+      renameSync(s.dir, failed)
+      if (existsSync(senderFile)) renameSync(senderFile, `${failed}.sender.json`)
+      this.pending.delete(key)
+      this.log(`study ${header.studyInstanceUid}: import ${id} ${record.state} with ${record.counts.errors} error(s) ${MAX_IMPORT_ATTEMPTS} times; its instances are kept in ${failed}`)
     }
   }
 }

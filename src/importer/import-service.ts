@@ -26,6 +26,17 @@ export interface SeriesConverter {
 export interface ImportOptions extends PlanOptions {
   /** --extrafiles_filter: extensions of non-DICOM files to keep (e.g. nii, hdr, img). */
   extraExtensions?: string[]
+  /** The autoexecution queue to launch on the imported studies: undefined or 'DEFAULT' the project's, 'none' none. */
+  autoexecQueue?: string
+}
+
+/** What a finished import reports to `onImported` (autoexecution): the studies that got new or changed series. */
+export interface ImportedStudies {
+  importId: number
+  project: Project
+  userId: number | null
+  psids: string[]
+  autoexecQueue?: string
 }
 
 export interface ImportProgress {
@@ -78,7 +89,7 @@ function moveFile(from: string, to: string): void {
  */
 export class ImportService {
   constructor(
-    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms; maxParallel: number },
+    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms; maxParallel: number; onImported?: (e: ImportedStudies) => unknown },
   ) {}
 
   /** Checks the user may write the project, and records a queued import. */
@@ -177,6 +188,11 @@ export class ImportService {
       await this.placeExtras(project, staged.extras, plans, opts, counts, problem, scrub)
       // Finished: problems with single files do not fail the import; they are in the report, the rest is in.
       await repos.imports.update(id, { state: 'done', phase: 'finished', done: totalSeries, total: totalSeries, counts, message: counts.errors ? `finished with ${counts.errors} error(s); see the report` : '' })
+      if (committed.size && this.deps.onImported) {
+        const userId = (await repos.imports.get(id))?.userId ?? null
+        const psids = [...committed].map((t) => `${t.patientsId}#${t.studiesId}`)
+        await Promise.resolve(this.deps.onImported({ importId: id, project, userId, psids, autoexecQueue: opts.autoexecQueue })).catch((e) => console.error(`after import ${id}:`, e))
+      }
     } catch (e) {
       await repos.imports.update(id, { state: 'failed', phase: 'stopped', counts, message: (e as Error).message })
     } finally {

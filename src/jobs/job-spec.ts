@@ -26,6 +26,8 @@ export interface JobSpec {
   args: JobArg[]
   /** python only: the interpreter (default /usr/bin/python3 where it exists, else python3 from PATH). */
   interpreter?: string
+  /** Slurm/SGE: what the job asks for (unset: the project's or conf/slurm.conf's defaults). */
+  resources?: { queue?: string; timeMinutes?: number; memMb?: number; cpus?: number }
 }
 
 export type BatchLevel = 'study'
@@ -125,7 +127,10 @@ export function parseJob(raw: unknown, index: number): JobSpec {
   const type = String(o.type ?? '').toLowerCase() as JobType
   if (!JOB_TYPES.includes(type)) throw new UsageError(`${where}: "type" must be one of ${JOB_TYPES.join(', ')} (got ${JSON.stringify(o.type)})`)
   if (typeof o.script !== 'string' || !o.script.trim()) throw new UsageError(`${where}: "script" is empty`)
-  const argsRaw = o.args ?? {}
+  let argsRaw = o.args ?? {}
+  // The stored form (a list of { name, type, value }, as launch saves it) reads back as the written one.
+  if (Array.isArray(argsRaw) && argsRaw.every((a) => a && typeof a === 'object' && typeof (a as JobArg).name === 'string'))
+    argsRaw = Object.fromEntries((argsRaw as JobArg[]).map((a) => [a.name, { type: a.type, value: a.value }]))
   if (argsRaw === null || typeof argsRaw !== 'object' || Array.isArray(argsRaw)) throw new UsageError(`${where}: "args" must be an object { "f1": "t1*/s0__.nii", ... }`)
   const args = Object.entries(argsRaw as Record<string, unknown>).map(([k, v]) => parseArg(where, k, v))
   const missing = scriptReferences(o.script).filter((r) => !args.some((a) => a.name === r))
@@ -137,7 +142,23 @@ export function parseJob(raw: unknown, index: number): JobSpec {
     script: o.script,
     args: sortArgs(args),
     ...(typeof o.interpreter === 'string' && { interpreter: o.interpreter }),
+    ...(o.resources !== undefined && { resources: parseResources(where, o.resources) }),
   }
+}
+
+function parseResources(where: string, raw: unknown): NonNullable<JobSpec['resources']> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${where}: "resources" must be an object { "queue": "DPXproc", "timeMinutes": 60, "memMb": 4000, "cpus": 1 }`)
+  const out: NonNullable<JobSpec['resources']> = {}
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (k === 'queue') {
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(v)) throw new UsageError(`${where}: resources.queue must be a partition/queue name, not ${JSON.stringify(v)}`)
+      out.queue = v
+    } else if (k === 'timeMinutes' || k === 'memMb' || k === 'cpus') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UsageError(`${where}: resources.${k} must be a whole number above 0, not ${JSON.stringify(v)}`)
+      out[k] = v
+    } else throw new UsageError(`${where}: unknown resource "${k}" (queue, timeMinutes, memMb, cpus)`)
+  }
+  return out
 }
 
 /** Positional order: f1..f9, o1..o9, p1..p9, n1..n9, s1..s9, then other names alphabetically. */

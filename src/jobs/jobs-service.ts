@@ -11,7 +11,9 @@ import type { Repos } from '../store/repos'
 import type { GridjobRecord, JobState, JobsRepo, RunRecord } from '../store/repos/jobs-repo'
 import { buildCommand } from './job-command'
 import { parseBatch, type BatchSpec, type JobSpec } from './job-spec'
-import { killProcessGroup, readExitFile, RUNNER_ID, runnerAlive, startLocal, waitAdopted, WorkerPool, type JobExit } from './local-executor'
+import { killProcessGroup, LocalExecutor, readExitFile, RUNNER_ID, runnerAlive, waitAdopted, WorkerPool, type JobExit } from './local-executor'
+import { SchedulerDownError, type Executor, type ExternalState, type JobResources, type SubmitRequest } from './executor'
+import { Reconciler, type SchedulerStatus } from './reconciler'
 import { JobInputError, outputFolders, resolveJob, type ResolvedJob } from './resolve-args'
 
 export interface JobsDeps {
@@ -27,6 +29,14 @@ export interface JobsDeps {
   localWorkers: number
   /** The folder with the `nora` executable (default: the running binary's folder when it is nora). */
   noraDir?: string
+  /** Where jobs run (default: a LocalExecutor in this process). */
+  executor?: Executor
+  /** Cluster executors: resources of a job that does not say (conf/slurm.conf defaults, per project). */
+  resourcesFor?: (project: string, job: JobSpec) => JobResources
+  /** Cluster executors: how often the scheduler is polled. */
+  pollMs?: number
+  /** Where the reconciler reports (scheduler down, back). */
+  log?: (line: string) => void
 }
 
 export interface RunSummary {
@@ -72,9 +82,25 @@ export class JobsService {
   private readonly pool: WorkerPool
   /** Gridjob id -> pid of the jobs this process started. */
   private readonly children = new Map<number, { pid: number; batchId: number }>()
+  readonly executor: Executor
+  private readonly local: LocalExecutor | undefined
+  private readonly reconciler: Reconciler | undefined
+  /** Cluster executors: submissions at once (sbatch/qsub calls in flight). */
+  private readonly submitPool = new WorkerPool(8)
+  /** Cluster executors: gridjob id -> batch id of the jobs this process waits for. */
+  private readonly clusterJobs = new Map<number, { externalId: string; batchId: number }>()
+  private downAtRecover = ''
 
   constructor(private readonly d: JobsDeps) {
     this.pool = new WorkerPool(Math.max(1, d.localWorkers))
+    this.executor = d.executor ?? new LocalExecutor()
+    this.local = this.executor instanceof LocalExecutor ? this.executor : undefined
+    if (!this.local) this.reconciler = new Reconciler(this.executor, d.jobs, d.pollMs ?? 2000, d.log ?? ((l) => console.error(l)))
+  }
+
+  /** The scheduler as the last poll found it (local: always up). */
+  schedulerStatus(): SchedulerStatus {
+    return this.reconciler?.status ?? { executor: 'local', down: this.downAtRecover, since: null, lastPoll: null }
   }
 
   /** Checks the batch and creates the batch, its runs and their commands (all queued). */
@@ -135,6 +161,7 @@ export class JobsService {
           if (opts.stopOnError && !stop.reason) {
             stop.reason = `batch stopped: run ${run.psid} failed (--throwerror)`
             for (const [id, c] of this.children) if (c.batchId === batchId) void this.stopJob(id, c.pid, stop.reason)
+            for (const [id, c] of this.clusterJobs) if (c.batchId === batchId) void this.stopClusterJob(id, c.externalId, stop.reason)
           }
         }
         if (state !== 'queued') progress.running = Math.max(0, progress.running - 1)
@@ -201,6 +228,7 @@ export class JobsService {
       await this.d.jobs.gridjobFinished(g, 'error', null, reason)
       return reason
     }
+    if (!this.local) return this.runClusterJob(actor, project, run, row, resolved, logPath, onStart)
     const gridjobId = await this.d.jobs.createGridjob(row.id, run.projectId, 'local', RUNNER_ID, logPath)
     const release = await this.pool.acquire()
     try {
@@ -212,7 +240,9 @@ export class JobsService {
       const exitFile = exitFileOf(logPath)
       const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile })
       const studyDir = dirname(dirname(logPath))
-      const { pid, exited } = startLocal(cmd, logPath, studyDir)
+      const externalId = await this.local.submit({ command: cmd, logPath, cwd: studyDir, exitFile, resources: {}, name: row.job.name })
+      const pid = Number(externalId)
+      const exited = this.local.exited(externalId)!
       this.children.set(gridjobId, { pid, batchId: run.batchId })
       await this.d.jobs.gridjobStarted(gridjobId, String(pid))
       await this.d.jobs.setCommandState(row.id, 'running')
@@ -225,8 +255,82 @@ export class JobsService {
     }
   }
 
+  /** One job on Slurm/SGE: submitted, then its end as the reconciler reports it. */
+  private async runClusterJob(actor: User, project: string, run: RunRecord, row: JobRow, resolved: ResolvedJob, logPath: string, onStart: () => void): Promise<string | null> {
+    const gridjobId = await this.d.jobs.createGridjob(row.id, run.projectId, this.executor.name, RUNNER_ID, logPath)
+    const exitFile = exitFileOf(logPath)
+    let externalId: string
+    const release = await this.submitPool.acquire()
+    try {
+      const current = await this.d.jobs.gridjob(gridjobId)
+      if (current?.state !== 'queued') {
+        await this.d.jobs.setCommandState(row.id, 'error')
+        return current?.reason || 'killed before it started'
+      }
+      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile })
+      const resources = { ...this.d.resourcesFor?.(project, row.job), ...definedOf(row.job.resources ?? {}) }
+      try {
+        externalId = await this.submitWhenUp({ command: cmd, logPath, cwd: dirname(dirname(logPath)), exitFile, resources, name: row.job.name }, gridjobId)
+      } catch (e) {
+        if (e instanceof KilledMeanwhile) {
+          await this.d.jobs.setCommandState(row.id, 'error')
+          return e.message
+        }
+        const reason = `not submitted to ${this.executor.name}: ${(e as Error).message}`
+        await this.d.jobs.gridjobFinished(gridjobId, 'error', null, reason)
+        await this.d.jobs.setCommandState(row.id, 'error')
+        return reason
+      }
+      await this.d.jobs.setGridjobExternalId(gridjobId, externalId)
+    } finally {
+      release()
+    }
+    this.clusterJobs.set(gridjobId, { externalId, batchId: run.batchId })
+    const end = await this.reconciler!.watch({ gridjobId, commandId: row.id, externalId, exitFile, onRunning: onStart })
+    this.clusterJobs.delete(gridjobId)
+    return this.finishJob(actor, project, gridjobId, row.id, resolved, exitOf(end))
+  }
+
+  /**
+   * Submits; while the scheduler cannot be reached the job stays queued in the table and the submission is retried
+   * (status "scheduler down"), unless the job is killed meanwhile. A job the scheduler refuses fails at once.
+   */
+  private async submitWhenUp(req: SubmitRequest, gridjobId: number): Promise<string> {
+    for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+      try {
+        const id = await this.executor.submit(req)
+        if (this.reconciler!.status.down.startsWith('scheduler down') && this.reconciler!.watching === 0) this.reconciler!.status.down = ''
+        return id
+      } catch (e) {
+        if (!(e instanceof SchedulerDownError) || /not found/.test(e.message)) throw e
+        if (!this.reconciler!.status.down) {
+          this.reconciler!.status.since = Date.now()
+          this.d.log?.(`${e.message}; job submissions wait until it answers`)
+        }
+        this.reconciler!.status.down = e.message
+      }
+      await Bun.sleep(wait)
+      const g = await this.d.jobs.gridjob(gridjobId)
+      if (g?.state !== 'queued') throw new KilledMeanwhile(g?.reason || 'killed before it started')
+    }
+  }
+
+  /** The scheduler's state for `nora jobs`: '' when it answers (or nothing runs there), else what failed. */
+  async schedulerCheck(): Promise<string> {
+    if (this.local) return ''
+    const active = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.executor.name, limit: 1000 })).filter((g) => g.externalId)
+    if (active.length === 0) return ''
+    try {
+      await this.executor.poll(active.map((g) => ({ externalId: g.externalId, exitFile: exitFileOf(g.logPath) })))
+      return ''
+    } catch (e) {
+      if (e instanceof SchedulerDownError) return e.message
+      throw e
+    }
+  }
+
   /** Records how a job ended: exit code, declared outputs present, outputs registered and tagged. */
-  private async finishJob(actor: User, project: string, gridjobId: number, commandId: number, resolved: ResolvedJob, exit: JobExit | undefined): Promise<string | null> {
+  private async finishJob(actor: User, project: string, gridjobId: number, commandId: number, resolved: ResolvedJob, exit: (JobExit & { reason?: string }) | undefined): Promise<string | null> {
     const fail = async (reason: string, code: number | null) => {
       const g = await this.d.jobs.gridjob(gridjobId)
       const why = g?.state === 'error' && g.reason ? g.reason : reason
@@ -235,6 +339,7 @@ export class JobsService {
       return why
     }
     if (!exit) return fail(LOST_DOWN, null)
+    if (exit.reason) return fail(exit.reason, exit.code)
     if (exit.code !== 0) return fail(exit.signal ? `ended by signal ${exit.signal}` : `exit code ${exit.code}`, exit.code)
     const missing = resolved.outs.filter((o) => !existsSync(o.path) || !statSync(o.path).isFile())
     if (missing.length) return fail(`output missing: ${missing.map((m) => m.path).join(', ')}`, 0)
@@ -252,11 +357,21 @@ export class JobsService {
    * After a restart: jobs whose owning nora is gone are re-adopted when their process still runs (`adopt`: this
    * process waits for them and goes on with their runs), else marked as lost. Returns what it did.
    */
-  async recover(opts: { adopt?: boolean } = {}): Promise<{ lost: number; adopted: Promise<unknown>[] }> {
+  async recover(opts: { adopt?: boolean } = {}): Promise<{ lost: number; adopted: Promise<unknown>[]; schedulerDown?: string }> {
     let lost = 0
     const adopted: Promise<unknown>[] = []
-    const active = await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: 'local', limit: 100_000 })
+    let schedulerDown: string | undefined
     const touchedRuns = new Set<number>()
+    if (!this.local) {
+      const r = await this.recoverCluster(opts)
+      lost += r.lost
+      adopted.push(...r.adopted)
+      schedulerDown = r.schedulerDown
+      for (const id of r.touched) touchedRuns.add(id)
+      // `nora serve` adopts at start: if the scheduler was down then, it tries again until it answers.
+      if (opts.adopt && schedulerDown) setTimeout(() => void this.recover(opts).catch((e) => this.d.log?.(`recover: ${(e as Error).message}`)), 15_000).unref()
+    }
+    const active = await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: 'local', limit: 100_000 })
     for (const g of active) {
       if (g.runner === RUNNER_ID || runnerAlive(g.runner)) continue
       const pid = Number(g.externalId)
@@ -266,6 +381,7 @@ export class JobsService {
         // Still running: adopt it (wait for it, then go on with its run), or leave it to a nora that adopts.
         if (opts.adopt && run) {
           await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
+          await this.d.jobs.setBatchState(run.batchId, 'running', RUNNER_ID)
           adopted.push(this.adopt(g, run, pid))
         }
         continue
@@ -301,7 +417,94 @@ export class JobsService {
       lost++
       await this.finishBatch(run.batchId)
     }
-    return { lost, adopted }
+    return { lost, adopted, ...(schedulerDown && { schedulerDown }) }
+  }
+
+  /**
+   * Cluster jobs whose nora ended: the scheduler kept them. Each is asked about by its external id: still queued or
+   * running -> `adopt` watches it and goes on with its run (without adopt: its state is brought up to date);
+   * ended -> recorded as the local path does (exit file, outputs; the rest of its run is lost unless adopted);
+   * unknown to the scheduler -> error "lost by the scheduler". Scheduler down: nothing changes.
+   */
+  private async recoverCluster(opts: { adopt?: boolean }): Promise<{ lost: number; adopted: Promise<unknown>[]; schedulerDown?: string; touched: number[] }> {
+    let lost = 0
+    const adopted: Promise<unknown>[] = []
+    const orphans = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.executor.name, limit: 100_000 })).filter((g) => g.runner !== RUNNER_ID && !runnerAlive(g.runner))
+    const touched = orphans.map((g) => g.runId).filter((id): id is number => id !== null)
+    if (orphans.length === 0) return { lost, adopted, touched }
+    const submitted = orphans.filter((g) => g.externalId)
+    let states: Map<string, ExternalState>
+    try {
+      states = await this.executor.poll(submitted.map((g) => ({ externalId: g.externalId, exitFile: exitFileOf(g.logPath) })))
+    } catch (e) {
+      if (e instanceof SchedulerDownError) {
+        this.downAtRecover = e.message
+        return { lost, adopted, schedulerDown: e.message, touched }
+      }
+      throw e
+    }
+    this.downAtRecover = ''
+    const runsOf = new Map<number, RunRecord[]>()
+    for (const g of orphans) {
+      if (g.batchId !== null && !runsOf.has(g.batchId)) runsOf.set(g.batchId, await this.d.jobs.runs(g.batchId))
+      const run = g.batchId !== null ? runsOf.get(g.batchId)!.find((r) => r.id === g.runId) : undefined
+      const job = JSON.parse(g.job) as JobSpec
+      const actor = await this.actorOf(g)
+      const st: ExternalState = g.externalId ? states.get(g.externalId)! : { state: 'error', exitCode: null, reason: LOST_NOT_STARTED }
+      if (st.state === 'queued' || st.state === 'running') {
+        if (st.state === 'running') {
+          await this.d.jobs.gridjobStarted(g.id, g.externalId)
+          await this.d.jobs.setCommandState(g.commandId, 'running')
+        }
+        if (opts.adopt && run && actor) {
+          await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
+          await this.d.jobs.setBatchState(run.batchId, 'running', RUNNER_ID)
+          adopted.push(this.adoptCluster(g, run, actor, st.state === 'running'))
+        }
+        continue
+      }
+      let failure: string | null
+      const resolved = run && actor ? await resolveJob(this.d.archive, actor, g.project, run.psid, job).catch(() => undefined) : undefined
+      if (resolved && actor) failure = await this.finishJob(actor, g.project, g.id, g.commandId, resolved, exitOf(st))
+      else {
+        failure = st.reason || LOST_DOWN
+        await this.d.jobs.gridjobFinished(g.id, 'error', st.exitCode, failure)
+        await this.d.jobs.setCommandState(g.commandId, 'error')
+      }
+      if (failure !== null) lost++
+      if (!run) continue
+      if (failure === null && opts.adopt && actor) {
+        // Ended well while nora was down: go on with the rest of its run.
+        await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
+        await this.d.jobs.setBatchState(run.batchId, 'running', RUNNER_ID)
+        const jobs = await this.commandsOf(run.id)
+        const next = jobs.findIndex((j) => j.id === g.commandId) + 1
+        adopted.push(this.runChain(actor, g.project, run, jobs, next, () => {}).then((s) => this.finishBatch(run.batchId).then(() => s)))
+        continue
+      }
+      if (failure !== null) {
+        await this.d.jobs.setRunState(run.id, 'error', `job ${g.position + 1} (${job.name}): ${failure}`)
+        await this.d.jobs.cancelQueuedCommands(run.id, 'skipped')
+      } else await this.markRunLost(run)
+      await this.finishBatch(run.batchId)
+    }
+    return { lost, adopted, touched }
+  }
+
+  /** Waits (through the reconciler) for a cluster job a previous nora submitted, then goes on with its run. */
+  private async adoptCluster(g: GridjobRecord, run: RunRecord, actor: User, started: boolean): Promise<JobState> {
+    const jobs = await this.commandsOf(run.id)
+    const start = jobs.findIndex((j) => j.id === g.commandId)
+    this.clusterJobs.set(g.id, { externalId: g.externalId, batchId: run.batchId })
+    const first = (async () => {
+      const end = await this.reconciler!.watch({ gridjobId: g.id, commandId: g.commandId, externalId: g.externalId, exitFile: exitFileOf(g.logPath), started })
+      this.clusterJobs.delete(g.id)
+      const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, jobs[start]!.job)
+      return this.finishJob(actor, g.project, g.id, g.commandId, resolved, exitOf(end))
+    })()
+    const state = await this.runChain(actor, g.project, run, jobs, start, () => {}, first)
+    await this.finishBatch(run.batchId)
+    return state
   }
 
   private async markRunLost(run: RunRecord): Promise<void> {
@@ -332,6 +535,11 @@ export class JobsService {
     return { id: 0, username: 'console', displayName: 'console', email: '', isSiteAdmin: true, source: 'local', disabled: false, createdAt: 0 }
   }
 
+  private async stopClusterJob(gridjobId: number, externalId: string, reason: string): Promise<void> {
+    await this.d.db.run("UPDATE gridjobs SET state = 'error', reason = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, gridjobId])
+    await this.executor.cancel(externalId).catch((e) => this.d.log?.(`cannot cancel ${this.executor.name} job ${externalId}: ${(e as Error).message}`))
+  }
+
   private async stopJob(gridjobId: number, pid: number, reason: string): Promise<void> {
     await this.d.db.run("UPDATE gridjobs SET state = 'error', reason = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, gridjobId])
     killProcessGroup(pid)
@@ -358,8 +566,10 @@ export class JobsService {
     const reason = `killed by ${actor.username}`
     await this.d.db.run("UPDATE gridjobs SET state = 'error', reason = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, Date.now(), gridjobId])
     await this.d.jobs.setCommandState(g.commandId, 'error')
-    const pid = this.children.get(gridjobId)?.pid ?? Number(g.externalId)
-    if (g.state === 'running' && pid > 0) killProcessGroup(pid)
+    if (g.executor === 'local') {
+      const pid = this.children.get(gridjobId)?.pid ?? Number(g.externalId)
+      if (g.state === 'running' && pid > 0) killProcessGroup(pid)
+    } else if (g.externalId) await this.executorFor(g).cancel(g.externalId)
     // The owner (if alive) records the run's end when the process exits; with no owner, do it here.
     if (!runnerAlive(g.runner) && g.runId !== null) {
       await this.d.jobs.setRunState(g.runId, 'error', `job ${g.position + 1}: ${reason}`)
@@ -367,7 +577,61 @@ export class JobsService {
     }
     return (await this.d.jobs.gridjob(gridjobId))!
   }
+
+  /** The executor that runs `g` (this service's, or a local one for local jobs). */
+  private executorFor(g: GridjobRecord): Executor {
+    if (g.executor === this.executor.name) return this.executor
+    if (g.executor === 'local') return new LocalExecutor()
+    throw new UsageError(`job ${g.id} runs on ${g.executor}, but this nora is configured for ${this.executor.name} (jobs.queue in conf/main.conf)`)
+  }
+
+  private async writableJob(actor: User, gridjobId: number, verb: string): Promise<GridjobRecord> {
+    const g = await this.d.jobs.gridjob(gridjobId)
+    if (!g) throw new NotFoundError(`no job ${gridjobId}; nora jobs lists them`)
+    const project = await this.d.repos.projects.byId(g.projectId)
+    if (!project || !(await this.d.rights.can(actor, 'write', project))) throw new ForbiddenError(`you may not ${verb} jobs of project "${g.project}"`)
+    return g
+  }
+
+  /** Suspends a running job (SIGSTOP locally, `scontrol suspend` on Slurm, `qmod -sj` on SGE); it stays "running" with reason "suspended". */
+  async suspend(actor: User, gridjobId: number): Promise<GridjobRecord> {
+    const g = await this.writableJob(actor, gridjobId, 'suspend')
+    if (g.state !== 'running' || !g.externalId) throw new UsageError(`job ${gridjobId} is ${g.state}; only a running job can be suspended`)
+    await this.executorFor(g).suspend(g.externalId)
+    await this.d.jobs.setGridjobReason(gridjobId, `suspended by ${actor.username}`)
+    return (await this.d.jobs.gridjob(gridjobId))!
+  }
+
+  /** Resumes a suspended job. */
+  async resume(actor: User, gridjobId: number): Promise<GridjobRecord> {
+    const g = await this.writableJob(actor, gridjobId, 'resume')
+    if (g.state !== 'running' || !g.externalId) throw new UsageError(`job ${gridjobId} is ${g.state}; only a suspended running job can be resumed`)
+    await this.executorFor(g).resume(g.externalId)
+    await this.d.jobs.setGridjobReason(gridjobId, null)
+    return (await this.d.jobs.gridjob(gridjobId))!
+  }
+
+  /**
+   * A new batch over the runs of `batchId` that ended in error, with the same jobs or `modifiedSpec`'s (its
+   * studies/filter are ignored: the failed runs are the selection). Launched, not run: call run() next.
+   */
+  async rerunErrors(actor: User, batchId: number, modifiedSpec?: unknown): Promise<{ batchId: number; spec: BatchSpec; runs: RunRecord[] }> {
+    const row = await this.d.db.get<{ spec: string; name: string }>('SELECT b.spec, p.name FROM batches b JOIN projects p ON p.id = b.project_id WHERE b.id = ?', [batchId])
+    if (!row) throw new NotFoundError(`no batch ${batchId}; nora jobs lists batches in the BATCH column`)
+    const failed = (await this.d.jobs.runs(batchId)).filter((r) => r.state === 'error').map((r) => r.psid)
+    if (failed.length === 0) throw new UsageError(`batch ${batchId} has no run in error: nothing to rerun`)
+    const base = parseBatch(modifiedSpec ?? row.spec)
+    const { studies: _s, filter: _f, ...rest } = base
+    return this.launch(actor, String(row.name), { ...rest, name: rest.name || `rerun of batch ${batchId}`, studies: failed })
+  }
 }
+
+class KilledMeanwhile extends Error {}
+
+/** A scheduler's final report as the exit the rest of the service understands. */
+const exitOf = (s: ExternalState): JobExit & { reason?: string } => (s.state === 'done' ? { code: s.exitCode, signal: null } : { code: s.exitCode, signal: null, reason: s.reason || 'ended by the scheduler' })
+
+const definedOf = (r: JobResources): JobResources => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== '' && v !== 0)) as JobResources
 
 const psidRef = (psid: string) => {
   const [patientsId, studiesId] = psid.split('#') as [string, string]

@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { isAlive } from '../core/process-alive'
 import type { JobCommand } from './job-command'
+import { readExitCode, type Executor, type ExternalState, type SubmitRequest } from './executor'
 
 /** `host:pid` of this nora process: written on the gridjobs it owns. */
 export const RUNNER_ID = `${hostname()}:${process.pid}`
@@ -89,5 +90,53 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'
     } catch {
       return false
     }
+  }
+}
+
+/**
+ * The local runner behind the Executor interface: a job is a child process of this nora (pid as its id); `exited`
+ * gives the child's own exit, `poll` serves jobs of other nora processes (pid alive, else the exit file).
+ */
+export class LocalExecutor implements Executor {
+  readonly name = 'local' as const
+  private readonly children = new Map<string, Promise<JobExit>>()
+
+  async submit(req: SubmitRequest): Promise<string> {
+    const { pid, exited } = startLocal(req.command, req.logPath, req.cwd)
+    const id = String(pid)
+    this.children.set(id, exited)
+    void exited.then(() => this.children.delete(id))
+    return id
+  }
+
+  /** How a job this process started ended (undefined for one it did not start). */
+  exited(externalId: string): Promise<JobExit> | undefined {
+    return this.children.get(externalId)
+  }
+
+  async poll(jobs: { externalId: string; exitFile: string }[]): Promise<Map<string, ExternalState>> {
+    const out = new Map<string, ExternalState>()
+    for (const j of jobs) {
+      const pid = Number(j.externalId)
+      if (pid > 0 && isAlive(pid)) {
+        out.set(j.externalId, { state: 'running', exitCode: null, reason: '' })
+        continue
+      }
+      const code = readExitCode(j.exitFile)
+      out.set(j.externalId, code !== undefined ? { state: 'done', exitCode: code, reason: '' } : { state: 'error', exitCode: null, reason: 'lost: the process ended while nora was down' })
+    }
+    return out
+  }
+
+  async cancel(externalId: string): Promise<void> {
+    killProcessGroup(Number(externalId))
+  }
+
+  async suspend(externalId: string): Promise<void> {
+    if (!killProcessGroup(Number(externalId), 'SIGSTOP')) throw new Error(`process ${externalId} is gone`)
+  }
+
+  async resume(externalId: string): Promise<void> {
+    if (!killProcessGroup(Number(externalId), 'SIGCONT')) throw new Error(`process ${externalId} is gone`)
   }
 }

@@ -57,6 +57,12 @@ export class MysqlDb implements Db {
       dateStrings: true,
       charset: 'utf8mb4_unicode_ci',
     })
+    // READ COMMITTED: a transaction's reads see rows other transactions committed meanwhile. Under MySQL's default
+    // REPEATABLE READ, "INSERT IGNORE, then SELECT the row" inside a transaction misses a row a parallel import
+    // committed after the snapshot (the insert is ignored, the select finds nothing).
+    pool.on('connection', (conn) => {
+      conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+    })
     const db = new MysqlDb(pool, o)
     try {
       await db.ping()

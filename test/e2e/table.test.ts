@@ -71,7 +71,7 @@ describe('desktop: subject/study table and file tree', () => {
     await page.keyboard.type('*/s0*.nii & STAG:control', { delay: 20 })
     await page.waitForFunction(() => document.querySelectorAll('#table-body tr.study').length === 1, null, { timeout: 10_000 })
     expect(await page.textContent('#table-body tr.study')).toContain('Brain-MRA')
-    expect(await page.textContent('#table-body tr.study .chip')).toBe('control')
+    expect(await page.textContent('#table-body tr.study .chip .chip-text')).toBe('control')
 
     // A click on a study row loads its files below the table.
     const row = page.locator('#table-body tr.study', { hasText: 'Brain-MRA' }).first()

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors'
 import type { Db, Param } from '../../store/db'
-import { compileFilters, type FilterBars } from './compile-filter'
+import { compileFilters, JOB_STATES, MATCH_ALL, type FilterBars } from './compile-filter'
 
 /**
  * The subject/study table of the desktop: the rows of one project that pass every filter bar, sorted and paged.
@@ -89,44 +89,72 @@ type Raw = {
   description: string | null
   modality: string | null
   studies: number
+  /** How many rows match in all (a window count; subject level). */
+  total_n?: number
 }
 
 /** Rows of a project matching the filter bars (see compileFilters), with the total count. */
 export async function queryStudies(db: Db, projectId: number, bars: FilterBars, options: StudyQueryOptions = {}): Promise<StudyPage> {
   const { level, sort, dir, limit, offset } = checkOptions(options)
-  const where = compileFilters(bars)
+  const where = compileFilters(bars, { projectId, dialect: db.dialect })
   const DIR = dir === 'desc' ? 'DESC' : 'ASC'
   let rows: Raw[]
   let total: number
   if (level === 'study') {
     const from = `FROM studies s JOIN subjects p ON p.id = s.subject_id WHERE s.project_id = ? AND p.project_id = ? AND (${where.sql})`
     const params: Param[] = [projectId, projectId, ...where.params]
-    total = Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, params))?.n ?? 0)
     const key = SORT_SQL[sort]
-    rows = await db.all<Raw>(
-      `SELECT p.id AS subject_pk, s.id AS study_pk, p.patients_id AS patients_id, p.name AS name, p.birth_date AS birth_date, p.sex AS sex,
-              s.studies_id AS studies_id, s.study_date AS study_date, s.description AS description, s.modality AS modality, 1 AS studies
-       ${from}
+    const unfiltered = where.sql === MATCH_ALL.sql
+    // Without a filter the count needs no join (a study's subject is always in the study's project); with one, a
+    // window count comes with the page, so the filter is evaluated once.
+    const count = async () =>
+      Number((await db.get<{ n: number }>(unfiltered ? 'SELECT COUNT(*) AS n FROM studies s WHERE s.project_id = ?' : `SELECT COUNT(*) AS n ${from}`, unfiltered ? [projectId] : params))?.n ?? 0)
+    // First the page as keys only (sorting narrow rows is what costs on large projects), then those rows in full.
+    // Unfiltered and sorted by a subject column, the first N studies belong to the first N subjects that have a
+    // study (patients_id is unique, so that order is total): only those subjects are joined and sorted.
+    const bySubject = unfiltered && key.startsWith('p.')
+    const source = bySubject
+      ? `FROM (SELECT p0.id FROM subjects p0 WHERE p0.project_id = ? AND EXISTS (SELECT 1 FROM studies s0 WHERE s0.subject_id = p0.id)
+               ORDER BY LOWER(${key.replace('p.', 'p0.')}) ${DIR}, ${key.replace('p.', 'p0.')} ${DIR}, p0.patients_id ${DIR} LIMIT ?) first
+         JOIN subjects p ON p.id = first.id JOIN studies s ON s.subject_id = p.id WHERE s.project_id = ? AND p.project_id = ?`
+      : from
+    const page = await db.all<{ study_pk: number; total_n?: number }>(
+      `SELECT s.id AS study_pk${unfiltered ? '' : ', COUNT(*) OVER () AS total_n'}
+       ${source}
        ORDER BY LOWER(${key}) ${DIR}, ${key} ${DIR}, p.patients_id ${DIR}, s.studies_id ${DIR}, s.id ${DIR}
        LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+      [...(bySubject ? [projectId, offset + limit, projectId, projectId] : params), limit, offset],
     )
+    const ids = page.map((r) => Number(r.study_pk))
+    const full = ids.length
+      ? await db.all<Raw>(
+          `SELECT p.id AS subject_pk, s.id AS study_pk, p.patients_id AS patients_id, p.name AS name, p.birth_date AS birth_date, p.sex AS sex,
+                  s.studies_id AS studies_id, s.study_date AS study_date, s.description AS description, s.modality AS modality, 1 AS studies
+           FROM studies s JOIN subjects p ON p.id = s.subject_id WHERE s.id IN (${ids.map(() => '?').join(', ')})`,
+          ids,
+        )
+      : []
+    const byId = new Map(full.map((r) => [Number(r.study_pk), r]))
+    rows = ids.map((id) => byId.get(id)!).filter(Boolean)
+    total = unfiltered ? await count() : page.length ? Number(page[0]!.total_n) : offset > 0 ? await count() : 0
   } else {
     // LEFT JOIN: a subject without studies has NULL study columns, which no study condition matches.
     const from = `FROM subjects p LEFT JOIN studies s ON s.subject_id = p.id WHERE p.project_id = ? AND (${where.sql})`
     const params: Param[] = [projectId, ...where.params]
-    total = Number((await db.get<{ n: number }>(`SELECT COUNT(DISTINCT p.id) AS n ${from}`, params))?.n ?? 0)
+    const count = async () => Number((await db.get<{ n: number }>(`SELECT COUNT(DISTINCT p.id) AS n ${from}`, params))?.n ?? 0)
     // Study columns sort a subject by its first matching study's value.
     const key = SORT_SQL[sort].startsWith('s.') ? `MIN(${SORT_SQL[sort]})` : SORT_SQL[sort]
     rows = await db.all<Raw>(
       `SELECT p.id AS subject_pk, NULL AS study_pk, p.patients_id AS patients_id, p.name AS name, p.birth_date AS birth_date, p.sex AS sex,
-              NULL AS studies_id, NULL AS study_date, NULL AS description, NULL AS modality, COUNT(s.id) AS studies
+              NULL AS studies_id, NULL AS study_date, NULL AS description, NULL AS modality, COUNT(s.id) AS studies,
+              COUNT(*) OVER () AS total_n
        ${from}
        GROUP BY p.id, p.patients_id, p.name, p.birth_date, p.sex
        ORDER BY LOWER(${key}) ${DIR}, ${key} ${DIR}, p.patients_id ${DIR}, p.id ${DIR}
        LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     )
+    total = rows.length ? Number(rows[0]!.total_n) : offset > 0 ? await count() : 0
   }
   const subjectTags = await tagsOf(db, 'subject_tags', 'subject_id', rows.map((r) => Number(r.subject_pk)))
   const studyTags = await tagsOf(db, 'study_tags', 'study_id', rows.flatMap((r) => (r.study_pk === null ? [] : [Number(r.study_pk)])))
@@ -166,6 +194,44 @@ async function tagsOf(db: Db, table: 'subject_tags' | 'study_tags', column: 'sub
     const list = out.get(id)
     if (list) list.push(r.tag)
     else out.set(id, [r.tag])
+  }
+  return out
+}
+
+/** Queued / running / error job counts of one study (the table's job indicators; the states of JOB:q/r/e). */
+export interface JobCounts {
+  q: number
+  r: number
+  e: number
+}
+
+/**
+ * Job counts per study (`PID#SID` -> counts) for the given rows of a project: commands on a study count for it,
+ * commands on a subject alone (study_id NULL) count for each of its studies, as JOB: in the filter bars.
+ */
+export async function jobCountsOf(db: Db, projectId: number, keys: { patients_id: string; studies_id: string }[]): Promise<Map<string, JobCounts>> {
+  const out = new Map<string, JobCounts>()
+  if (keys.length === 0) return out
+  const pids = [...new Set(keys.map((k) => k.patients_id))]
+  const wanted = new Set(keys.map((k) => `${k.patients_id}#${k.studies_id}`))
+  const letter = new Map<string, keyof JobCounts>()
+  for (const [l, states] of Object.entries(JOB_STATES)) for (const s of states) letter.set(s, l as keyof JobCounts)
+  const states = [...letter.keys()]
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ')
+  const rows = await db.all<{ patients_id: string; studies_id: string; state: string; n: number }>(
+    `SELECT p.patients_id AS patients_id, s.studies_id AS studies_id, c.state AS state, COUNT(*) AS n
+       FROM subjects p JOIN studies s ON s.subject_id = p.id
+       JOIN commands c ON (c.study_id = s.id OR (c.study_id IS NULL AND c.subject_id = p.id))
+      WHERE p.project_id = ? AND p.patients_id IN (${marks(pids.length)}) AND c.state IN (${marks(states.length)})
+      GROUP BY p.patients_id, s.studies_id, c.state`,
+    [projectId, ...pids, ...states],
+  )
+  for (const r of rows) {
+    const key = `${r.patients_id}#${r.studies_id}`
+    if (!wanted.has(key)) continue
+    const counts = out.get(key) ?? { q: 0, r: 0, e: 0 }
+    counts[letter.get(r.state)!] += Number(r.n)
+    out.set(key, counts)
   }
   return out
 }

@@ -13,8 +13,7 @@ import { progressBar } from '../progress-bar'
 export async function importCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT --import SRC')
-  if (has(args, 'autoexec_queue') || has(args, 'handle_job_result'))
-    throw new UsageError('--autoexec_queue and --handle_job_result need autoexecution queues, which this nora does not have yet; import without them')
+  if (has(args, 'handle_job_result') && !has(args, 'autoexec_queue')) throw new UsageError('--handle_job_result goes with --autoexec_queue NAME|DEFAULT')
   const source = resolve(one(args, 'import')!)
   if (!existsSync(source)) throw new NotFoundError(`${source} does not exist`)
   let pattern: RegExp | undefined
@@ -28,6 +27,8 @@ export async function importCommand(s: Services, args: ParsedArgs, io: Out): Pro
     if (!/\(\?<(patients_id|studies_id)>/.test(raw)) throw new UsageError('--pattern needs a named group (?<patients_id>...) and/or (?<studies_id>...)')
   }
   const actor = await actorOf(s, args)
+  const queue = one(args, 'autoexec_queue')
+  if (queue && queue !== 'DEFAULT' && queue !== 'none') await s.batchLibrary.get(actor, project, queue) // unknown: refused before importing
   await s.importer.recoverInterrupted()
   const { id, project: p } = await s.importer.create(actor, project, source)
   const bar = progressBar(io)
@@ -35,7 +36,8 @@ export async function importCommand(s: Services, args: ParsedArgs, io: Out): Pro
     id,
     p,
     source,
-    { patientsId: one(args, 'patients_id'), studiesId: one(args, 'studies_id'), pattern, extraExtensions: tagsOf(one(args, 'extrafiles_filter')) },
+    // Without --autoexec_queue the CLI runs no autoexecution queue (the seed's rule); DEFAULT: the project's own.
+    { patientsId: one(args, 'patients_id'), studiesId: one(args, 'studies_id'), pattern, extraExtensions: tagsOf(one(args, 'extrafiles_filter')), autoexecQueue: one(args, 'autoexec_queue') ?? 'none' },
     (pr) => bar.update(pr.phase, pr.done, pr.total),
   )
   bar.end()
@@ -46,5 +48,9 @@ export async function importCommand(s: Services, args: ParsedArgs, io: Out): Pro
     `import ${id} ${record.state}: ${c.patients} patients, ${c.studies} studies, ${c.series} series (${c.unchanged} unchanged), ${c.files} files, ${c.instances} instances; ${c.skipped} skipped, ${c.errors} errors`,
   )
   if (record.state === 'failed') await io.err(`nora: import stopped: ${record.message}`)
+  if (has(args, 'autoexec_queue')) {
+    await s.autoexec.idle() // the queue's batch runs in this process: wait for it
+    if (has(args, 'handle_job_result')) await io.out('DONE')
+  }
   return record.state === 'failed' || c.errors > 0 ? 1 : 0
 }

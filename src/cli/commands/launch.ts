@@ -26,7 +26,7 @@ export function jobsOf(s: Services): JobsService {
 
 /**
  * `nora -p P --launch JSON [--select-studies FILTER] [--throwerror]`, `nora -p P --launchfile FILE ...`: runs a
- * batch on every selected study (local executor), shows progress, prints a summary. Exit 1 when any run failed;
+ * batch on every selected study (on the executor of jobs.queue: local, Slurm or SGE), shows progress, prints a summary. Exit 1 when any run failed;
  * with --throwerror the first failed run stops the batch (running jobs are killed, queued ones do not start).
  */
 export async function launchCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
@@ -42,7 +42,6 @@ export async function launchCommand(s: Services, args: ParsedArgs, io: Out): Pro
       throw new NotFoundError(`cannot read ${file}: ${(e as Error).message}`)
     }
   }
-  if (s.config.main.jobs.queue !== 'local') throw new UsageError(`jobs.queue is "${s.config.main.jobs.queue}"; this nora runs batches on the local executor only so far (set jobs.queue: "local")`)
   const actor = await actorOf(s, args)
   const jobs = jobsOf(s)
   await jobs.recover()

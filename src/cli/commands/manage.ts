@@ -27,6 +27,21 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
   if (has(args, 'import')) return importCommand(s, args, io)
   if (has(args, 'filter')) return filterCommand(s, args, io)
   if (has(args, 'launch') || has(args, 'launchfile')) return launchCommand(s, args, io)
+  if (has(args, 'autoexec')) {
+    const name = one(args, 'autoexec')!
+    await s.batchLibrary.setAutoexec(actor, project, name === 'none' ? null : name)
+    await io.out(name === 'none' ? `project "${project}" has no autoexecution queue now` : `autoexecution queue of "${project}": ${name}`)
+    return 0
+  }
+  if (has(args, 'launch_autoexec')) {
+    const launched = await s.autoexec.launchFor(actor, project, one(args, 'launch_autoexec')!, one(args, 'autoexec_queue'))
+    await io.err(`batch ${launched.batchId} (${launched.queue}) launched on ${one(args, 'launch_autoexec')}`)
+    await launched.done
+    const runs = await s.jobs.list(actor, { batchId: launched.batchId, states: ['error'] })
+    await io.out(`batch ${launched.batchId} ${runs.length ? 'error' : 'done'}${runs.length ? `: ${runs.map((g) => `${g.psid}: ${g.reason}`).join('; ')}` : ''}`)
+    if (has(args, 'handle_job_result')) await io.out('DONE')
+    return runs.length ? 1 : 0
+  }
   if (has(args, 'policy') || has(args, 'naming') || has(args, 'keepdicom')) {
     const identity = has(args, 'policy') ? parsePolicy(one(args, 'policy')!) : undefined
     const naming = one(args, 'naming')

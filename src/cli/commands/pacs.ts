@@ -1,5 +1,9 @@
-import type { Services } from '../../app'
-import { UsageError } from '../../core/errors'
+import { readFileSync } from 'node:fs'
+import { startDicomNode, type Services } from '../../app'
+import { ServiceError, UsageError } from '../../core/errors'
+import type { Pull, PullStudy } from '../../pacs/pull-service'
+import { PushService } from '../../pacs/push-service'
+import { runningPid } from '../daemon/pid-file'
 import { isKeyword } from '../../dicom/dimse/scu'
 import { normalizeDateKey, PacsService, type FindResult, type QueryLevel } from '../../pacs/pacs-service'
 import { has, many, one, type ParsedArgs } from '../args'
@@ -30,7 +34,16 @@ export const PACS_HELP = `nora pacs: talk to the PACS nodes of conf/pacs.conf (a
                                           -k PatientID=12345 -k PatientName='Doe^J*' -k StudyDate=2001-2003
                                           (dates: 2003, 200305, 2003-05-05, ranges with -, open ends)
                                           series level needs -k StudyInstanceUID=UID
-  KEY=VALUE words after NODE and the level as a word (patient, study, series) work too.`
+  KEY=VALUE words after NODE and the level as a word (patient, study, series) work too.
+  nora -p PROJECT pacs pull NODE --study UID [--study UID]... | --from-file uids.txt
+                                          retrieve studies (C-MOVE to dicom.aet, or C-GET as the node's
+                                          retrieve says) into PROJECT; each is C-FINDed first for its
+                                          instance count. A running nora serve does the work (the pull
+                                          survives restarts); else this command does it in-process.
+                                          Prints each study's state and a summary; exit 1 if any failed.
+  nora pacs pulls [-p PROJECT] [--json]   the pulls and their studies' states
+  nora pacs push NODE -p PROJECT --study UID
+                                          C-STORE the study's kept DICOM originals to NODE`
 
 /** -k KEY=VALUE options and KEY=VALUE words -> matching keys (dates normalized to DICOM ranges). */
 export function parseKeys(words: string[]): Record<string, string> {
@@ -113,5 +126,121 @@ export async function pacsCommand(s: Services, args: ParsedArgs, io: Out): Promi
     io.out(`${rows.length} ${noun} on ${name}`)
     return 0
   }
-  throw new UsageError(`nora pacs ${sub}: unknown; use nodes, echo or find (nora pacs --help)`)
+  if (sub === 'pull') return pullCommand(s, args, io, rest, pacs)
+  if (sub === 'pulls') {
+    const list = await s.pulls.list(await actorOf(s, args), { project: one(args, 'project') })
+    if (has(args, 'json')) io.out(JSON.stringify(list))
+    else if (!list.length) io.out('no pulls')
+    else for (const p of list) await io.out(pullLine(p))
+    return 0
+  }
+  if (sub === 'push') {
+    const [name] = rest
+    const project = one(args, 'project')
+    const uids = many(args, 'study')
+    if (!name || !project || !uids.length) throw new UsageError('nora pacs push NODE -p PROJECT --study UID [--study UID]...')
+    const push = new PushService({ dataRoot: s.config.dataRoot, pulls: s.repos.pulls, archive: s.archive, pacs })
+    const actor = await actorOf(s, args)
+    let failed = 0
+    for (const uid of uids) {
+      let shown = -1
+      const out = await push.pushStudy(actor, name, project, uid, (done, total) => {
+        const pct = Math.floor((done / total) * 10)
+        if (pct !== shown || done === total) {
+          shown = pct
+          void io.out(`  ${uid}: ${done}/${total} sent`)
+        }
+      })
+      failed += out.failed
+      io.out(`${uid} -> ${name}: ${out.completed} stored, ${out.warning} with warnings, ${out.failed} failed of ${out.instances} instances`)
+      for (const f of out.failures.slice(0, 10)) io.out(`  failed: ${f.file.split('/').pop()}: ${f.reason}`)
+    }
+    return failed ? 1 : 0
+  }
+  throw new UsageError(`nora pacs ${sub}: unknown; use nodes, echo, find, pull, pulls or push (nora pacs --help)`)
+}
+
+const studyLine = (pull: Pull, st: PullStudy) =>
+  `pull ${pull.id} ${st.studyInstanceUid} ${st.state} ${st.received}/${st.expected ?? '?'}${st.attempts > 1 ? ` attempt ${st.attempts}` : ''}${st.reason ? ` (${st.reason.replace(/[\x00-\x1f\x7f]/g, ' ')})` : ''}`
+
+function pullLine(p: Pull): string {
+  const n = (state: string) => p.studies.filter((s) => s.state === state).length
+  return `${p.id}  ${new Date(p.createdAt).toISOString().slice(0, 19).replace('T', ' ')}  ${p.node} -> ${p.project}  ${p.state}  ${n('imported')}/${p.studies.length} imported${n('failed') ? `, ${n('failed')} failed` : ''}  by ${p.user}`
+}
+
+/** Study UIDs from --study and --from-file (one a line; blank lines and # comments ignored). */
+function studyUids(args: ParsedArgs): string[] {
+  const uids = [...many(args, 'study')]
+  const file = one(args, 'from-file')
+  if (file) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (e) {
+      throw new UsageError(`--from-file ${file}: ${(e as Error).message}`)
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const w = line.replace(/#.*/, '').trim()
+      if (w) uids.push(w)
+    }
+  }
+  return [...new Set(uids)]
+}
+
+/** `nora -p P pacs pull NODE --study UID... | --from-file F`: C-FIND, create the pull, follow it (running it here when no server does). */
+async function pullCommand(s: Services, args: ParsedArgs, io: Out, rest: string[], pacs: PacsService): Promise<number> {
+  const [name] = rest
+  const project = one(args, 'project')
+  const uids = studyUids(args)
+  if (!name || !project || !uids.length) throw new UsageError('nora -p PROJECT pacs pull NODE --study UID [--study UID]... | --from-file uids.txt')
+  const actor = await actorOf(s, args)
+  pacs.node(name)
+  await s.archive.open(actor, project, 'write')
+  const studies: { studyInstanceUid: string; expectedInstances?: number; patientId?: string; description?: string }[] = []
+  const missing: string[] = []
+  for (const uid of uids) {
+    const [row] = await pacs.find(name, 'STUDY', { StudyInstanceUID: uid })
+    if (!row) {
+      missing.push(uid)
+      io.err(`${uid}: not found on ${name}; left out`)
+      continue
+    }
+    const n = Number.parseInt(row.NumberOfStudyRelatedInstances ?? '', 10)
+    studies.push({ studyInstanceUid: uid, expectedInstances: Number.isFinite(n) ? n : undefined, patientId: row.PatientID ?? '', description: row.StudyDescription ?? '' })
+  }
+  if (!studies.length) throw new UsageError(`none of the ${uids.length} studies was found on ${name}`)
+  const created = await s.pulls.create(actor, { node: name, project, studies })
+  io.out(`pull ${created.id}: ${studies.length} studies from ${name} into ${project}`)
+  let local: Awaited<ReturnType<typeof startDicomNode>> | undefined
+  if (!runningPid(s.config.dataRoot)) {
+    if (!s.config.main.dicom.enabled) throw new ServiceError(`no nora server runs and dicom.enabled is false: the pull ${created.id} waits for a nora serve with DICOM enabled`)
+    const move = (s.config.pacs.nodes[name]?.retrieve ?? 'move') === 'move'
+    local = await startDicomNode(s, (line) => void io.err(line), { listen: move })
+    io.out(`no nora server runs: retrieving in this process${move ? ` (receiving as ${s.config.main.dicom.aet} on port ${s.config.main.dicom.port})` : ''}`)
+  }
+  try {
+    const seen = new Map<string, string>()
+    let pull = created
+    for (;;) {
+      pull = await s.pulls.get(actor, created.id)
+      for (const st of pull.studies) {
+        const key = `${st.state}|${st.received}|${st.attempts}`
+        if (seen.get(st.studyInstanceUid) !== key) {
+          seen.set(st.studyInstanceUid, key)
+          await io.out(studyLine(pull, st))
+        }
+      }
+      if (pull.state !== 'running') break
+      await Bun.sleep(300)
+    }
+    const imported = pull.studies.filter((x) => x.state === 'imported').length
+    const failed = pull.studies.length - imported
+    io.out(`pull ${pull.id} ${pull.state}: ${imported} of ${pull.studies.length} studies imported into ${project}${failed ? `, ${failed} failed` : ''}${missing.length ? `, ${missing.length} not found on ${name}` : ''}`)
+    return failed || missing.length ? 1 : 0
+  } finally {
+    if (local) {
+      await local.pulls?.stop()
+      local.stop()
+    }
+  }
 }

@@ -1,4 +1,12 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadSlurmConf, type SlurmConf } from '../../config/slurm-conf'
+import type { Executor } from '../../jobs/executor'
+import { clusterDefaults } from '../../jobs/executors'
+import { SgeExecutor } from '../../jobs/sge-executor'
+import { SlurmExecutor } from '../../jobs/slurm-executor'
 import { openServices } from '../../app'
 import { schemaVersion } from '../../store/migrate'
 import { migrations } from '../../store/migrations'
@@ -42,7 +50,13 @@ const CHECKS: Record<string, Check> = {
     const r = spawnSync('sinfo', ['-h', '-o', '%P %a %D'], { encoding: 'utf8', timeout: 15000 })
     if (r.error) throw new Error(`sinfo not found or failed (${(r.error as Error).message}); install slurm-client`)
     if (r.status !== 0) throw new Error(`sinfo failed: ${r.stderr.trim()}`)
-    return `partitions: ${r.stdout.trim().split('\n').join(', ')}`
+    const conf = loadSlurmConf(config.confDir)
+    return probeQueues(new SlurmExecutor(clusterDefaults(conf)), conf)
+  },
+  async sge(config) {
+    if (config.main.jobs.queue !== 'sge') return `not used (jobs.queue is "${config.main.jobs.queue}")`
+    const conf = loadSlurmConf(config.confDir)
+    return probeQueues(new SgeExecutor(clusterDefaults(conf)), conf)
   },
   async dicom(config) {
     const { enabled, aet, host, port } = config.main.dicom
@@ -59,11 +73,49 @@ const CHECKS: Record<string, Check> = {
 
 class RollBack extends Error {}
 
+/**
+ * Submits a one-line job to each queue of conf/slurm.conf (DPXproc, DPXimport) and waits for its exit file, as
+ * `dpxcontrol test slurm` did. Returns one "QUEUE OK 1.2 s" per queue; throws listing the failed ones.
+ */
+async function probeQueues(executor: Executor, conf: SlurmConf, timeoutMs = 120_000): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'nora-test-'))
+  try {
+    const results = await Promise.all(
+      [...new Set([conf.queues.processing, conf.queues.import])].map(async (queue) => {
+        const t0 = Date.now()
+        const log = join(dir, `${queue}.log`)
+        const exitFile = join(dir, `${queue}.exit`)
+        try {
+          const command = { argv: ['/bin/bash', '-c', 'echo "nora test on $(hostname)"; printf "0\n" > "$NORA_EXIT_FILE"'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NORA_EXIT_FILE: exitFile } }
+          const id = await executor.submit({ command, logPath: log, cwd: dir, exitFile, resources: { queue, timeMinutes: 5, memMb: 100, cpus: 1 }, name: 'selftest' })
+          for (;;) {
+            const s = (await executor.poll([{ externalId: id, exitFile }])).get(id)!
+            if (s.state === 'done' && s.exitCode === 0) return { ok: true, text: `${queue} OK ${((Date.now() - t0) / 1000).toFixed(1)} s (job ${id})` }
+            if (s.state === 'done' || s.state === 'error') return { ok: false, text: `${queue} FAIL: job ${id} ${s.reason || `exit ${s.exitCode}`}` }
+            if (Date.now() - t0 > timeoutMs) {
+              await executor.cancel(id).catch(() => {})
+              return { ok: false, text: `${queue} FAIL: job ${id} still ${s.state}${s.reason ? ` (${s.reason})` : ''} after ${timeoutMs / 1000} s` }
+            }
+            await Bun.sleep(250)
+          }
+        } catch (e) {
+          return { ok: false, text: `${queue} FAIL: ${(e as Error).message}` }
+        }
+      }),
+    )
+    const text = results.map((r) => r.text).join('; ')
+    if (results.some((r) => !r.ok)) throw new Error(text)
+    return text
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** `nora test [db|slurm|dicom|all]`, in the spirit of `dpxcontrol test`. Exit 1 if any check fails. */
 export async function selfTest(args: ParsedArgs, io: Out): Promise<number> {
   const what = args.positional[1] ?? 'all'
   const names = what === 'all' ? Object.keys(CHECKS) : [what]
-  for (const n of names) if (!CHECKS[n]) throw new UsageError(`nora test: unknown check "${n}"; use db, slurm, dicom or all`)
+  for (const n of names) if (!CHECKS[n]) throw new UsageError(`nora test: unknown check "${n}"; use db, slurm, sge, dicom or all`)
   const config = configFrom(args)
   let failed = 0
   for (const n of names) {

@@ -74,7 +74,13 @@ function plain(v: unknown): string {
  * Runs requests over one association and resolves when it is released; rejects with a DimseError on a refused
  * association, a network error, an abort, or when the whole exchange takes longer than the timeout.
  */
-function runAssociation(node: DicomNode, callingAet: string, requests: dimse.requests.Request[], opts: ScuOptions): Promise<void> {
+export function runAssociation(
+  node: DicomNode,
+  callingAet: string,
+  requests: dimse.requests.Request[],
+  opts: ScuOptions,
+  setup?: (client: InstanceType<typeof Client>, network: unknown) => void,
+): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 30_000
   const client = new Client()
   for (const r of requests) client.addRequest(r)
@@ -113,6 +119,7 @@ function runAssociation(node: DicomNode, callingAet: string, requests: dimse.req
     const net = network() as ({ socket?: Socket; on?(e: string, f: () => void): void } | undefined)
     net?.socket?.setNoDelay?.(true)
     net?.on?.('abort', () => finish(new DimseError(node, 'failed', 'the PACS aborted the association')))
+    setup?.(client, net)
   })
 }
 

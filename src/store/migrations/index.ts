@@ -2,6 +2,9 @@ import type { Dialect } from '../db'
 import { m001Init } from './001-init'
 import { m002Imports } from './002-imports'
 import { m003Jobs } from './003-jobs'
+import { m004PacsPulls } from './004-pacs-pulls'
+import { m005BatchLibrary } from './005-batch-library'
+import { m006Autoloaders } from './006-autoloaders'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -19,7 +22,7 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs]
+export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
   sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '', bin: '' },

@@ -1,4 +1,7 @@
 import type { Db } from '../db'
+import { AutoloadersRepo } from './autoloaders-repo'
+import { BatchLibraryRepo } from './batch-library-repo'
+import { GridstatsRepo } from './gridstats-repo'
 import { DicomRepo } from './dicom-repo'
 import { FilesRepo } from './files-repo'
 import { ImportsRepo } from './imports-repo'
@@ -12,6 +15,7 @@ import { SubjectsRepo } from './subjects-repo'
 import { TagsRepo } from './tags-repo'
 import { TokensRepo } from './tokens-repo'
 import { UsersRepo } from './users-repo'
+import { PullsRepo } from './pulls-repo'
 
 export interface Repos {
   projects: ProjectsRepo
@@ -27,6 +31,10 @@ export interface Repos {
   dicom: DicomRepo
   pseudonyms: PseudonymsRepo
   jobs: JobsRepo
+  pulls: PullsRepo
+  autoloaders: AutoloadersRepo
+  batchLibrary: BatchLibraryRepo
+  gridstats: GridstatsRepo
 }
 
 export function createRepos(db: Db): Repos {
@@ -44,5 +52,9 @@ export function createRepos(db: Db): Repos {
     dicom: new DicomRepo(db),
     pseudonyms: new PseudonymsRepo(db),
     jobs: new JobsRepo(db),
+    pulls: new PullsRepo(db),
+    autoloaders: new AutoloadersRepo(db),
+    batchLibrary: new BatchLibraryRepo(db),
+    gridstats: new GridstatsRepo(db),
   }
 }

@@ -135,8 +135,18 @@ export class JobsRepo {
     ).lastId
   }
 
+  /** queued -> running (a job killed meanwhile stays as it is). */
   async gridjobStarted(id: number, externalId: string): Promise<void> {
-    await this.db.run("UPDATE gridjobs SET state = 'running', external_id = ?, started_at = ? WHERE id = ?", [externalId, Date.now(), id])
+    await this.db.run("UPDATE gridjobs SET state = 'running', external_id = ?, started_at = ? WHERE id = ? AND state = 'queued'", [externalId, Date.now(), id])
+  }
+
+  /** The scheduler's id of a job handed to it (Slurm/SGE job id); the job stays queued until the scheduler starts it. */
+  async setGridjobExternalId(id: number, externalId: string): Promise<void> {
+    await this.db.run('UPDATE gridjobs SET external_id = ? WHERE id = ?', [externalId, id])
+  }
+
+  async setGridjobReason(id: number, reason: string | null): Promise<void> {
+    await this.db.run('UPDATE gridjobs SET reason = ? WHERE id = ?', [reason, id])
   }
 
   async gridjobFinished(id: number, state: JobState, exitCode: number | null, reason: string | null): Promise<void> {

@@ -78,7 +78,7 @@ describe('subject/study table pages (sqlite)', () => {
       expect(html).toMatch(new RegExp(`<input id="bar-${bar}" type="search" name="${bar}"[^>]*hx-trigger="keyup changed delay:300ms, search" hx-include="#table-region"`))
     expect(html).toContain('1–7 of 7 studies')
     expect(html).toContain('2024-01-01') // study date shown as a date
-    expect(html).toContain('<span class="chip">control</span>')
+    expect(html).toContain('<span class="chip" data-tag="control" data-target="study" data-item="P001#S01" title="study tag: control"><span class="chip-text">control</span></span>')
     // Rows of studies load their file tree.
     expect(html).toContain('hx-get="&#x2F;projects&#x2F;lab&#x2F;studies&#x2F;P001&#x2F;S01&#x2F;files" hx-target="#file-tree"')
   })
@@ -118,7 +118,7 @@ describe('subject/study table pages (sqlite)', () => {
     await h.services.repos.tags.add('study', [study.id], ['fresh'])
     const html = await table(`file=${encodeURIComponent('pet/s0*.nii & STAG:fresh')}`)
     expect(psids(html)).toEqual(['P005#S01'])
-    expect(html).toContain('<span class="chip">fresh</span>')
+    expect(html).toContain('<span class="chip-text">fresh</span>')
   })
 
   test('sorting by a header: sort=name dir=desc, and the header offers the other direction', async () => {
@@ -179,7 +179,7 @@ describe('subject/study table pages (sqlite)', () => {
     expect(html).toContain('1 series · 2 files')
     expect(html).toContain('<span class="folder">t1_trio_3</span> <span class="muted">2 files · 1.8 KB</span>')
     expect(html).toContain('<span class="folder">t1_trio_3</span>')
-    expect(html).toMatch(/data-path="P001&#x2F;S01&#x2F;t1_trio_3&#x2F;s001.json" data-type="json"><span class="badge t-json">JSON<\/span> <span class="fname">s001.json<\/span> <span class="size muted" title="1500 bytes">1.5 KB<\/span>/)
+    expect(html).toMatch(/data-path="P001&#x2F;S01&#x2F;t1_trio_3&#x2F;s001.json" data-type="json" data-nora-file="&#x2F;api&#x2F;projects&#x2F;lab&#x2F;files&#x2F;P001&#x2F;S01&#x2F;t1_trio_3&#x2F;s001.json" data-nora-name="s001.json" draggable="true" title="s001.json"><span class="badge t-json">JSON<\/span> <span class="fname">s001.json<\/span> <span class="size muted" title="1500 bytes">1.5 KB<\/span>/)
     expect(html).toMatch(/<span class="badge t-nifti">NII<\/span> <span class="fname">s001.nii<\/span> <span class="size muted" title="352 bytes">352 B<\/span>/)
     expect(html).not.toContain('ct_head') // only this study's files
     const ct = await (await get('/projects/lab/studies/P001/S02/files', alice)).text()

@@ -1,3 +1,4 @@
+import { fileUrl } from '../../../archive/autoloaders'
 import { fileTypeOf } from '../../../archive/file-types'
 import type { FileEntry, User } from '../../../core/types'
 import type { HttpDeps } from '../../deps'
@@ -22,6 +23,7 @@ const BADGES: Record<string, string> = { nifti: 'NII', json: 'JSON', dicom: 'DCM
 export async function fileTreeView(deps: HttpDeps, user: User, project: string, pid: string, sid: string) {
   const files: FileEntry[] = []
   for await (const page of deps.archive.select(user, project, '*', { patientsId: pid, studiesId: sid })) files.push(...page)
+  const canWrite = await deps.rights.can(user, 'write', await deps.archive.requireProject(project))
   const folders = new Map<string, FileEntry[]>()
   for (const f of files) {
     const slash = f.path.lastIndexOf('/')
@@ -45,9 +47,10 @@ export async function fileTreeView(deps: HttpDeps, user: User, project: string, 
             badge: BADGES[type] ?? type.toUpperCase().slice(0, 4),
             size: showSize(f.size),
             bytes: f.size,
-            tags: f.tags.map((tag) => ({ tag })),
+            tags: f.tags.map((tag) => ({ tag, target: 'file', item: f.relative, canWrite })),
+            url: fileUrl(project, f.relative),
           }
         }),
     }))
-  return { project, psid: `${pid}#${sid}`, series, empty: files.length === 0, filesLine: files.length === 1 ? '1 file' : `${files.length} files`, seriesCount: series.length }
+  return { project, canWrite, psid: `${pid}#${sid}`, series, empty: files.length === 0, filesLine: files.length === 1 ? '1 file' : `${files.length} files`, seriesCount: series.length }
 }

@@ -42,6 +42,9 @@ export async function tableView(deps: HttpDeps, user: User, project: string, que
   const limit = query.limit ?? PAGE_SIZE
   const offset = query.offset ?? 0
   const page = await deps.studies.list(user, project, bars, { sort, dir, level, limit, offset })
+  const canWrite = await deps.rights.can(user, 'write', await deps.archive.requireProject(project))
+  const studyKeys = page.rows.flatMap((r) => (r.studies_id === null ? [] : [{ patients_id: r.patients_id, studies_id: r.studies_id }]))
+  const jobs = await deps.jobIndicators.of(user, project, studyKeys)
 
   const base = `/projects/${encodeURIComponent(project)}/table`
   /** A plain link (for use without htmx) to the table with some state changed. */
@@ -73,8 +76,10 @@ export async function tableView(deps: HttpDeps, user: User, project: string, que
     study_date: showDate(r.study_date),
     description: r.description ?? '',
     modality: r.modality ?? '',
-    tags: r.tags.map((tag) => ({ tag })),
-    subjectTags: level === 'study' ? r.subject_tags.map((tag) => ({ tag })) : [],
+    tags: r.tags.map((tag) => ({ tag, target: r.studies_id === null ? 'subject' : 'study', item: r.studies_id === null ? r.patients_id : `${r.patients_id}#${r.studies_id}`, canWrite })),
+    subjectTags: level === 'study' ? r.subject_tags.map((tag) => ({ tag, target: 'subject', item: r.patients_id, canWrite })) : [],
+    jobs: jobBadges(r.studies_id === null ? undefined : jobs.get(`${r.patients_id}#${r.studies_id}`)),
+    target: r.studies_id === null ? 'subject' : 'study',
     filesUrl: r.studies_id === null ? undefined : `/projects/${encodeURIComponent(project)}/studies/${encodeURIComponent(r.patients_id)}/${encodeURIComponent(r.studies_id)}/files`,
     psid: r.studies_id === null ? r.patients_id : `${r.patients_id}#${r.studies_id}`,
   }))
@@ -92,7 +97,8 @@ export async function tableView(deps: HttpDeps, user: User, project: string, que
     columns,
     rows,
     empty: rows.length === 0,
-    colspan: COLUMNS.length + 1,
+    colspan: COLUMNS.length + 3,
+    canWrite,
     total: page.total,
     unit: level === 'subject' ? (page.total === 1 ? 'subject' : 'subjects') : page.total === 1 ? 'study' : 'studies',
     from: rows.length ? offset + 1 : 0,
@@ -104,4 +110,14 @@ export async function tableView(deps: HttpDeps, user: User, project: string, que
       { value: 'subject', label: 'subjects', selected: level === 'subject' },
     ],
   }
+}
+
+const JOB_LABELS = { q: 'queued', r: 'running', e: 'error' } as const
+
+/** The job indicators of a row: one small badge per state with jobs (`2 q` queued...), none when idle. */
+function jobBadges(counts: { q: number; r: number; e: number } | undefined) {
+  if (!counts) return []
+  return (['q', 'r', 'e'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => ({ state: k, count: counts[k], title: `${counts[k]} ${counts[k] === 1 ? 'job' : 'jobs'} ${JOB_LABELS[k]}` }))
 }

@@ -1,0 +1,36 @@
+// Bundles the browser TypeScript (src/web/viewer) into public/js/viewer.js (gitignored): NiiVue and our viewer in
+// one self-contained script. `bun run build` runs it before compiling ./nora, which embeds the result
+// (src/http/static-assets.ts). Written beside and renamed into place, so concurrent builds never expose half a file.
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dir, '..')
+export const VIEWER_BUNDLE = join(ROOT, 'public/js/viewer.js')
+
+export async function buildWeb(): Promise<{ path: string; bytes: number; ms: number }> {
+  const started = performance.now()
+  const tmpDir = join(ROOT, 'public/js', `.build-${process.pid}-${Date.now()}`)
+  mkdirSync(tmpDir, { recursive: true })
+  try {
+    const result = await Bun.build({
+      entrypoints: [join(ROOT, 'src/web/viewer/main.ts')],
+      outdir: tmpDir,
+      naming: 'viewer.js',
+      target: 'browser',
+      format: 'iife',
+      minify: true,
+      sourcemap: 'none',
+    })
+    if (!result.success) throw new Error(`viewer bundle failed:\n${result.logs.map(String).join('\n')}`)
+    if (result.outputs.length !== 1) throw new Error(`viewer bundle: expected one output, got ${result.outputs.map((o) => o.path).join(', ')}`)
+    renameSync(join(tmpDir, 'viewer.js'), VIEWER_BUNDLE)
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true })
+  }
+  return { path: VIEWER_BUNDLE, bytes: Bun.file(VIEWER_BUNDLE).size, ms: performance.now() - started }
+}
+
+if (import.meta.main) {
+  const r = await buildWeb()
+  console.log(`built ${r.path} (${(r.bytes / 1e6).toFixed(2)} MB) in ${(r.ms / 1000).toFixed(1)} s`)
+}

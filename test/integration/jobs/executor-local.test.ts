@@ -1,0 +1,3 @@
+import { describeExecutor } from './describe-executor'
+
+describeExecutor('local', async () => {})
