@@ -59,7 +59,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   const converter = createConverter(config.main.import)
   const archive = new ArchiveService(config.dataRoot, repos, rights)
   const studies = new StudiesService(db, archive)
-  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
+  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, matlab: config.main.jobs.matlab, ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
   const batchLibrary = new BatchLibrary({ archive, library: repos.batchLibrary })
   const autoexec = new Autoexec({ jobs, library: batchLibrary, users: repos.users, projects: repos.projects, log: (line) => console.log(line) })
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)

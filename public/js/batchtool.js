@@ -1,6 +1,7 @@
-// The Batchtool (Alpine CSP component "batchtool"): compose a batch of generic BASH/Python jobs, with one argument
-// row per $f1.. $o1.. $p1.. $n1.. $s1.. the script mentions; save/load it in the project's batch list; preview the
-// resolved inputs per study of the selection; launch it. Data from the server is shown with x-text (never HTML).
+// The Batchtool (Alpine CSP component "batchtool"): compose a batch of generic BASH/Python/MATLAB jobs, with one
+// argument row per $f1.. $o1.. $p1.. $n1.. $s1.. the script mentions (FILE/OUT/PATHOUT rows carry a study reference
+// at subject level); save/load it in the project's batch list; preview the resolved inputs per study or subject of
+// the selection; launch it. Data from the server is shown with x-text (never HTML).
 ;(function () {
   const REF = /(\\)?\$(?:\{([fopns][1-9])\}|([fopns][1-9])(?![A-Za-z0-9_]))/g
   const TYPE_OF = { f: 'FILE', o: 'OUT', p: 'PATHOUT', n: 'NUMERIC', s: 'STRING' }
@@ -18,7 +19,7 @@
   }
 
   function row(name, type, value, fixed) {
-    const out = { uid: ++uid, name, type, value: value === undefined ? '' : value, tags: '', fixed, hint: HINT[type] || '' }
+    const out = { uid: ++uid, name, type, value: value === undefined ? '' : value, tags: '', study: '', fixed, hint: HINT[type] || '' }
     if (type === 'OUT' && typeof out.value === 'string') {
       const m = /^(.*?)\s+TAG\(([^)]*)\)\s*$/.exec(out.value)
       if (m) {
@@ -30,8 +31,11 @@
     return out
   }
 
+  const TITLES = { bash: 'BASH', python: 'Python', matlab: 'MATLAB' }
+  const STUDY_REF_TYPES = ['FILE', 'OUT', 'PATHOUT']
+
   function newJob(type) {
-    return { uid: ++uid, type, name: type === 'bash' ? 'bash job' : 'python job', script: '', interpreter: '', rows: [], queue: '', timeMinutes: '', memMb: '', cpus: '' }
+    return { uid: ++uid, type, name: `${type} job`, script: '', interpreter: '', rows: [], queue: '', timeMinutes: '', memMb: '', cpus: '' }
   }
 
   /** Rows for what the script mentions (keeping what was typed), then the user's own named rows. */
@@ -93,6 +97,19 @@
       addPython() {
         this.jobs.push(newJob('python'))
       },
+      addMatlab() {
+        this.jobs.push(newJob('matlab'))
+      },
+      /** Subject level: FILE/OUT/PATHOUT rows say in which study of the subject (empty: the level's default). */
+      hasStudyRef(r) {
+        return this.level === 'subject' && STUDY_REF_TYPES.includes(r.type)
+      },
+      studyRefHint(r) {
+        return r.type === 'FILE' ? 'any study (first match)' : 'first study'
+      },
+      unitWord(n) {
+        return this.level === 'subject' ? (n === 1 ? 'subject' : 'subjects') : n === 1 ? 'study' : 'studies'
+      },
       removeJob(job) {
         this.jobs = this.jobs.filter((j) => j !== job)
       },
@@ -115,7 +132,7 @@
         if (r.type === 'LOGICAL') r.value = false
       },
       jobTitle(job, index) {
-        return `Job ${index + 1}: ${job.type === 'bash' ? 'BASH' : 'Python'}`
+        return `Job ${index + 1}: ${TITLES[job.type] || job.type}`
       },
 
       batch() {
@@ -124,7 +141,10 @@
           level: this.level,
           jobs: this.jobs.map((j) => {
             const args = {}
-            for (const r of j.rows) args[r.name] = r.fixed ? argValue(r) : { type: r.type, value: argValue(r) }
+            for (const r of j.rows) {
+              const study = this.level === 'subject' && STUDY_REF_TYPES.includes(r.type) ? String(r.study || '').trim() : ''
+              args[r.name] = r.fixed && !study ? argValue(r) : { type: r.type, value: argValue(r), ...(study && { study }) }
+            }
             const out = { type: j.type, name: j.name.trim() || j.type, script: j.script, args }
             if (j.type === 'python' && j.interpreter.trim()) out.interpreter = j.interpreter.trim()
             // Cluster resources (Slurm/SGE): only what was filled in; the project's defaults do the rest.
@@ -141,6 +161,11 @@
       },
       selectedCount() {
         return this.selected().length
+      },
+      /** How many runs a launch makes: ticked studies, or their subjects at subject level. */
+      runCount() {
+        const sel = this.selected()
+        return this.level === 'subject' ? new Set(sel.map((p) => p.split('#')[0])).size : sel.length
       },
       say(message, error) {
         this.message = message || ''
@@ -170,7 +195,7 @@
           this.savedName = name
           this.level = b.level || 'study'
           this.jobs = (b.jobs || []).map((j) => {
-            const job = newJob(j.type === 'python' ? 'python' : 'bash')
+            const job = newJob(TITLES[j.type] ? j.type : 'bash')
             job.name = j.name || job.name
             job.script = j.script || ''
             job.interpreter = j.interpreter || ''
@@ -180,8 +205,10 @@
             const refs = references(job.script)
             for (const [k, v] of Object.entries(j.args || {})) {
               const typed = v !== null && typeof v === 'object'
-              const fixed = refs.includes(k) && !typed
-              job.rows.push(row(k, typed ? String(v.type).toUpperCase() : TYPE_OF[k[0]] || 'STRING', typed ? v.value : v, fixed))
+              const fixed = refs.includes(k) && (!typed || !v.type || String(v.type).toUpperCase() === TYPE_OF[k[0]])
+              const r = row(k, typed && v.type ? String(v.type).toUpperCase() : TYPE_OF[k[0]] || 'STRING', typed ? v.value : v, fixed)
+              if (typed && v.study) r.study = String(v.study)
+              job.rows.push(r)
             }
             syncRows(job)
             return job
@@ -236,10 +263,11 @@
         if (!this.selectedCount()) return this.say('', 'tick at least one study of the selection')
         this.busy = true
         try {
-          const p = await api('POST', `/api/projects/${encodeURIComponent(this.project)}/batches/preview`, { batch: this.batch(), studies: this.selected() })
+          const p = await api('POST', `/api/projects/${encodeURIComponent(this.project)}/batches/preview`, { batch: this.batch(), studies: this.selected(), level: this.level })
+          p.unit = this.unitWord(p.total)
           this.preview = p
           const bad = p.studies.filter((s) => !s.ok).length
-          this.say(`preview of ${p.shown} of ${p.total} studies${bad ? `: ${bad} would fail` : ': all inputs found'}`)
+          this.say(`preview of ${p.shown} of ${p.total} ${p.unit}${bad ? `: ${bad} would fail` : ': all inputs found'}`)
         } catch (e) {
           this.say('', e.message)
         } finally {
@@ -252,7 +280,7 @@
         this.busy = true
         try {
           const r = await api('POST', `/api/projects/${encodeURIComponent(this.project)}/batches/launch`, { batch: this.batch(), studies: this.selected(), level: this.level, throwerror: this.stopOnError })
-          this.say(`batch ${r.batchId} launched on ${r.runs} stud${r.runs === 1 ? 'y' : 'ies'}; see Gridstats`)
+          this.say(`batch ${r.batchId} launched on ${r.runs} ${this.unitWord(r.runs)}; see Gridstats`)
           this.lastBatch = r.batchId
         } catch (e) {
           this.say('', e.message)
@@ -267,7 +295,8 @@
       argText(a) {
         if (a.error) return a.error
         if (a.note) return `${a.value} (${a.note})`
-        return a.matches > 1 ? `${a.value} (+${a.matches - 1} more)` : String(a.value)
+        const from = this.level === 'subject' && a.studies && a.studies.length ? ` [${a.study ? `${a.study} → ` : ''}${a.studies.join(', ')}]` : ''
+        return (a.matches > 1 ? `${a.value} (+${a.matches - 1} more)` : String(a.value)) + from
       },
     }))
   })

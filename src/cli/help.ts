@@ -29,7 +29,7 @@ MANAGEMENT
   --rmtag t1,t2 -s PATTERN            remove tags from the matching files
   --filter "TERMS" [--json]           studies with files matching the file-search language (t1*/s0*.nii & STAG:x)
   --launch JSON | --launchfile FILE [--select-studies FILTER] [--throwerror]
-                                      run a batch of bash/python jobs over studies (local, Slurm or SGE: jobs.queue), wait for it
+                                      run a batch of bash/python/matlab jobs over studies or subjects ("level"; local, Slurm or SGE: jobs.queue), wait for it
   --launch_autoexec PID#SID           run the project's autoexecution queue on one study, wait for it
   --autoexec NAME|none                make the saved batch NAME (Batchtool's batch list) the project's
                                       autoexecution queue: it runs on every study an upload or DICOM receive

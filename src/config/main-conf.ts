@@ -50,6 +50,8 @@ export const mainConfRule = object({
   jobs: object({
     queue: oneOf(['local', 'slurm', 'sge'] as const, 'local'),
     localWorkers: integer(1, 256, 2),
+    /** The matlab executable for MATLAB jobs (absolute path or a name on PATH); empty: MATLAB jobs are refused. */
+    matlab: string('', { pattern: /^([^\0\n]*)$/, hint: 'the path of the matlab executable' }),
   }),
   auth: object({
     sessionHours: integer(1, 24 * 30, 12),

@@ -11,6 +11,8 @@ export interface JobContext {
   noraDir?: string
   /** The wrapper writes the exit code here (how a nora that restarted learns how an adopted job ended). */
   exitFile: string
+  /** The matlab executable (config jobs.matlab) for MATLAB jobs. */
+  matlab?: string
 }
 
 export interface JobCommand {
@@ -30,23 +32,103 @@ export function defaultPython(): string {
 
 /** Python: `$f1` in the script becomes the name `f1`, bound by a prelude to os.environ's value (never to pasted text). */
 export function pythonSource(job: JobSpec, resolved: ResolvedJob): string {
-  const lines = ['import os as _nora_os', 'def _nora_num(v):', '    try:', '        return int(v)', '    except ValueError:', '        return float(v)']
+  const lines = ['import os as _nora_os', 'import sys as _nora_sys', 'def _nora_num(v):', '    try:', '        return int(v)', '    except ValueError:', '        return float(v)']
   for (const a of resolved.args) {
     const env = `_nora_os.environ[${JSON.stringify(a.name)}]`
     if (a.type === 'NUMERIC') lines.push(`${a.name} = _nora_num(${env})`)
     else if (a.type === 'LOGICAL') lines.push(`${a.name} = ${env} == "true"`)
     else lines.push(`${a.name} = ${env}`)
-    if (a.all) lines.push(`${a.name}_all = _nora_os.environ[${JSON.stringify(`${a.name}_all`)}].split("\\n")`)
+    const at = multiAt(resolved).get(a.name)
+    // `all`: the paths are positional arguments (sys.argv[1] is the first), never split from text.
+    if (at) lines.push(`${a.name}_all = _nora_sys.argv[${at.start}:${at.start + at.count}]`)
+    else if (a.all) lines.push(`${a.name}_all = _nora_os.environ[${JSON.stringify(`${a.name}_all`)}].split("\\n")`)
   }
   const refs = new Set(scriptReferences(job.script))
   const body = job.script.replace(/(\\)?\$(?:\{([fopns][1-9])\}|([fopns][1-9])(?![A-Za-z0-9_]))/g, (whole, esc, a, b) => (!esc && refs.has(a ?? b) ? (a ?? b) : whole))
   return `${lines.join('\n')}\n${body}`
 }
 
-/** The argv and environment of one job: `bash -c SCRIPT` or `python3 -c SOURCE`, values as env vars and positional arguments. */
+/** Positional arguments: one per argument, every path of a FILE with the study reference `all`. */
+export function positionalOf(resolved: ResolvedJob): string[] {
+  return resolved.args.flatMap((a) => (a.multi && a.all ? a.all : [a.value]))
+}
+
+/** Where each `all` FILE's paths are among the positional arguments ($1 is 1). */
+function multiAt(resolved: ResolvedJob): Map<string, { start: number; count: number }> {
+  const at = new Map<string, { start: number; count: number }>()
+  let i = 1
+  for (const a of resolved.args) {
+    const n = a.multi && a.all ? a.all.length : 1
+    if (a.multi) at.set(a.name, { start: i, count: n })
+    i += n
+  }
+  return at
+}
+
+/** Bash: `f1_all` arrays of the `all` FILEs, from the positional arguments (the prelude holds numbers only). */
+export function bashSource(job: JobSpec, resolved: ResolvedJob): string {
+  const prelude = [...multiAt(resolved)].map(([name, { start, count }]) => `${name}_all=("\${@:${start}:${count}}")`)
+  return prelude.length ? `${prelude.join('; ')}\n${job.script}` : job.script
+}
+
+/**
+ * A MATLAB char literal of any text: printable ASCII between single quotes (a quote doubled), every other UTF-16
+ * unit (newline, non-ASCII) as char(N), concatenated: `a'b<newline>` -> `['a''b' char(10)]`.
+ */
+export function matlabString(s: string): string {
+  const parts: string[] = []
+  let lit = ''
+  let codes: number[] = []
+  const flushCodes = () => {
+    if (codes.length) parts.push(codes.length === 1 ? `char(${codes[0]})` : `char([${codes.join(' ')}])`)
+    codes = []
+  }
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x20 && c <= 0x7e) {
+      flushCodes()
+      lit += c === 0x27 ? "''" : s[i]
+    } else {
+      if (lit) parts.push(`'${lit}'`)
+      lit = ''
+      codes.push(c)
+    }
+  }
+  flushCodes()
+  if (lit || parts.length === 0) parts.push(`'${lit}'`)
+  return parts.length === 1 ? parts[0]! : `[${parts.join(' ')}]`
+}
+
+/** What `$f1` becomes in a MATLAB script: a char literal, a number in parentheses, true/false, a cell of paths for `all`. */
+export function matlabValue(a: ResolvedJob['args'][number]): string {
+  if (a.type === 'NUMERIC') {
+    const n = Number(a.value)
+    if (!Number.isFinite(n)) throw new Error(`${a.name} is not a number: ${a.value}`)
+    return `(${String(n)})`
+  }
+  if (a.type === 'LOGICAL') return a.value === 'true' ? 'true' : 'false'
+  if (a.multi && a.all) return `{${a.all.map(matlabString).join(', ')}}`
+  return matlabString(a.value)
+}
+
+/** The statement `matlab -batch` runs: the script with `$f1`, `${o1}`, `$flag`... replaced by MATLAB literals of the arguments' values. */
+export function matlabSource(job: JobSpec, resolved: ResolvedJob): string {
+  const values = new Map(resolved.args.map((a) => [a.name, matlabValue(a)]))
+  // Every declared argument, as bash would expand it: `$name` (the longest name) or `${name}`; `\$name` stays.
+  return job.script.replace(/(\\)?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, esc, a, b) => (!esc && values.has(a ?? b) ? values.get(a ?? b)! : whole))
+}
+
+export const MATLAB_NOT_CONFIGURED = 'MATLAB jobs need jobs.matlab in conf/main.conf (the path of the matlab executable)'
+
+/** The argv and environment of one job: `bash -c SCRIPT`, `python3 -c SOURCE` or `matlab -batch STATEMENT`, values as env vars and positional arguments. */
 export function buildCommand(job: JobSpec, resolved: ResolvedJob, ctx: JobContext, baseEnv: Record<string, string | undefined> = process.env): JobCommand {
-  const positional = resolved.args.map((a) => a.value)
-  const inner = job.type === 'bash' ? ['/bin/bash', '-c', job.script, `nora-${job.name}`, ...positional] : [job.interpreter ?? defaultPython(), '-c', pythonSource(job, resolved), ...positional]
+  const positional = positionalOf(resolved)
+  let inner: string[]
+  if (job.type === 'matlab') {
+    if (!ctx.matlab) throw new Error(MATLAB_NOT_CONFIGURED)
+    inner = [ctx.matlab, '-batch', matlabSource(job, resolved)]
+  } else if (job.type === 'bash') inner = ['/bin/bash', '-c', bashSource(job, resolved), `nora-${job.name}`, ...positional]
+  else inner = [job.interpreter ?? defaultPython(), '-c', pythonSource(job, resolved), ...positional]
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined && !/^(f|o|p|n|s)[1-9]$/.test(k)) env[k] = v
   for (const a of resolved.args) {

@@ -9,12 +9,12 @@ import type { User } from '../core/types'
 import type { Db } from '../store/db'
 import type { Repos } from '../store/repos'
 import type { GridjobRecord, JobState, JobsRepo, RunRecord } from '../store/repos/jobs-repo'
-import { buildCommand } from './job-command'
+import { buildCommand, MATLAB_NOT_CONFIGURED } from './job-command'
 import { parseBatch, type BatchSpec, type JobSpec } from './job-spec'
 import { killProcessGroup, LocalExecutor, readExitFile, RUNNER_ID, runnerAlive, waitAdopted, WorkerPool, type JobExit } from './local-executor'
 import { SchedulerDownError, type Executor, type ExternalState, type JobResources, type SubmitRequest } from './executor'
 import { Reconciler, type SchedulerStatus } from './reconciler'
-import { JobInputError, outputFolders, resolveJob, type ResolvedJob } from './resolve-args'
+import { jobsArchive, JobInputError, outputFolders, resolveJob, type ArchiveForJobs, type ResolvedJob } from './resolve-args'
 
 export interface JobsDeps {
   db: Db
@@ -37,6 +37,8 @@ export interface JobsDeps {
   pollMs?: number
   /** Where the reconciler reports (scheduler down, back). */
   log?: (line: string) => void
+  /** config.main.jobs.matlab: the matlab executable; unset or empty: MATLAB jobs are refused at launch. */
+  matlab?: string
 }
 
 export interface RunSummary {
@@ -75,7 +77,7 @@ export function defaultNoraDir(): string | undefined {
 }
 
 /**
- * Batches: launch one run per selected study, run the jobs of a run one after the other (a job starts only after
+ * Batches: launch one run per selected study (or subject, at subject level), run the jobs of a run one after the other (a job starts only after
  * the previous one succeeded) and the runs side by side, at most `localWorkers` processes at once.
  */
 export class JobsService {
@@ -90,8 +92,11 @@ export class JobsService {
   /** Cluster executors: gridjob id -> batch id of the jobs this process waits for. */
   private readonly clusterJobs = new Map<number, { externalId: string; batchId: number }>()
   private downAtRecover = ''
+  /** The archive as argument resolution needs it (with each subject's studies, for study references). */
+  private readonly forJobs: ArchiveForJobs
 
   constructor(private readonly d: JobsDeps) {
+    this.forJobs = jobsArchive(d.archive, d.repos.subjects)
     this.pool = new WorkerPool(Math.max(1, d.localWorkers))
     this.executor = d.executor ?? new LocalExecutor()
     this.local = this.executor instanceof LocalExecutor ? this.executor : undefined
@@ -103,28 +108,55 @@ export class JobsService {
     return this.reconciler?.status ?? { executor: 'local', down: this.downAtRecover, since: null, lastPoll: null }
   }
 
-  /** Checks the batch and creates the batch, its runs and their commands (all queued). */
-  async launch(actor: User, projectName: string, input: unknown, opts: { studies?: string[]; filter?: string } = {}): Promise<{ batchId: number; spec: BatchSpec; runs: RunRecord[] }> {
-    const spec = parseBatch(input)
-    const project = await this.d.archive.open(actor, projectName, 'write')
-    let psids = opts.studies ?? spec.studies
+  /**
+   * What a batch runs on: `PID#SID` per study (study level) or `PID` per subject (subject level), from the given
+   * studies (at subject level: their subjects; `PID` alone works too), subjects, or the file filter bar's selection.
+   */
+  async targetsOf(actor: User, projectName: string, spec: BatchSpec, opts: { studies?: string[]; subjects?: string[]; filter?: string } = {}): Promise<string[]> {
     const filter = opts.filter ?? spec.filter
-    if (!psids && filter !== undefined) {
-      psids = []
-      for await (const rows of this.d.studies.all(actor, projectName, { file: filter })) for (const r of rows) if (r.studies_id) psids.push(`${r.patients_id}#${r.studies_id}`)
+    const selected = async (pick: (r: { patients_id: string; studies_id: string | null }) => string | undefined) => {
+      const out: string[] = []
+      for await (const rows of this.d.studies.all(actor, projectName, { file: filter! })) for (const r of rows) {
+        const t = pick(r)
+        if (t) out.push(t)
+      }
+      return out
     }
+    if (spec.level === 'subject') {
+      const studies = opts.studies ?? spec.studies
+      let pids = opts.subjects ?? spec.subjects ?? studies?.map((p) => p.split('#')[0]!)
+      if (!pids && filter !== undefined) pids = await selected((r) => r.patients_id || undefined)
+      if (!pids) throw new UsageError('say which subjects: "subjects": ["PID", ...], "studies": ["PID#SID", ...] (their subjects) or "filter": "..." in the batch, or --select-studies "FILTER"')
+      return [...new Set(pids)]
+    }
+    let psids = opts.studies ?? spec.studies
+    if (!psids && filter !== undefined) psids = await selected((r) => (r.studies_id ? `${r.patients_id}#${r.studies_id}` : undefined))
     if (!psids) throw new UsageError('say which studies: "studies": ["PID#SID", ...] or "filter": "..." in the batch, or --select-studies "FILTER"')
-    if (psids.length === 0) throw new UsageError('the selection is empty: no study to run the batch on')
-    const targets: { psid: string; subjectId: number; studyId: number }[] = []
+    return psids
+  }
+
+  /** Checks the batch and creates the batch, its runs (one per study or per subject) and their commands (all queued). */
+  async launch(actor: User, projectName: string, input: unknown, opts: { studies?: string[]; subjects?: string[]; filter?: string } = {}): Promise<{ batchId: number; spec: BatchSpec; runs: RunRecord[] }> {
+    const spec = parseBatch(input)
+    if (spec.jobs.some((j) => j.type === 'matlab') && !this.d.matlab) throw new UsageError(MATLAB_NOT_CONFIGURED)
+    const project = await this.d.archive.open(actor, projectName, 'write')
+    const psids = await this.targetsOf(actor, projectName, spec, opts)
+    if (psids.length === 0) throw new UsageError(`the selection is empty: no ${spec.level} to run the batch on`)
+    const targets: { psid: string; subjectId: number; studyId: number | null }[] = []
     const unknown: string[] = []
     for (const psid of psids) {
-      const [pid, sid] = psid.split('#') as [string, string]
+      const [pid, sid] = psid.split('#') as [string, string | undefined]
       const subject = await this.d.repos.subjects.subject(project.id, pid)
+      if (spec.level === 'subject') {
+        if (!subject) unknown.push(psid)
+        else targets.push({ psid: pid, subjectId: subject.id, studyId: null })
+        continue
+      }
       const study = subject && sid ? await this.d.repos.subjects.study(subject.id, sid) : undefined
       if (!subject || !study) unknown.push(psid)
       else targets.push({ psid, subjectId: subject.id, studyId: study.id })
     }
-    if (unknown.length) throw new NotFoundError(`no study ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in project "${project.name}"`)
+    if (unknown.length) throw new NotFoundError(`no ${spec.level} ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''} in project "${project.name}"`)
     const userId = actor.id > 0 ? actor.id : null
     const batchId = await this.d.db.transaction(async (tx) => {
       const jobs = this.d.jobs.withDb(tx)
@@ -137,6 +169,11 @@ export class JobsService {
       return id
     })
     return { batchId, spec, runs: await this.d.jobs.runs(batchId) }
+  }
+
+  /** A job's arguments as a run of `psid` (PID#SID, or PID at subject level) gets them (the batch preview). */
+  resolve(actor: User, project: string, psid: string, job: JobSpec): Promise<ResolvedJob> {
+    return resolveJob(this.forJobs, actor, project, psid, job)
   }
 
   /** Runs a launched batch in this process until every run has ended. */
@@ -218,8 +255,8 @@ export class JobsService {
     let resolved: ResolvedJob
     let logPath: string
     try {
-      resolved = await resolveJob(this.d.archive, actor, project, run.psid, row.job)
-      logPath = await this.d.archive.outputPath(actor, project, `log/batch${run.batchId}_job${row.position + 1}_${row.job.name.replace(/[^A-Za-z0-9_.-]/g, '_')}_${row.id}.log`, psidRef(run.psid))
+      resolved = await resolveJob(this.forJobs, actor, project, run.psid, row.job)
+      logPath = await this.d.archive.outputPath(actor, project, `log/batch${run.batchId}_job${row.position + 1}_${row.job.name.replace(/[^A-Za-z0-9_.-]/g, '_')}_${row.id}.log`, resolved.home)
       for (const dir of [...outputFolders(resolved), dirname(logPath)]) mkdirSync(dir, { recursive: true })
     } catch (e) {
       const reason = e instanceof JobInputError ? e.message : `cannot prepare the job: ${(e as Error).message}`
@@ -238,7 +275,7 @@ export class JobsService {
         return current?.reason || 'killed before it started'
       }
       const exitFile = exitFileOf(logPath)
-      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile })
+      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile, matlab: this.d.matlab })
       const studyDir = dirname(dirname(logPath))
       const externalId = await this.local.submit({ command: cmd, logPath, cwd: studyDir, exitFile, resources: {}, name: row.job.name })
       const pid = Number(externalId)
@@ -267,7 +304,7 @@ export class JobsService {
         await this.d.jobs.setCommandState(row.id, 'error')
         return current?.reason || 'killed before it started'
       }
-      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile })
+      const cmd = buildCommand(row.job, resolved, { project, psid: run.psid, user: actor.username, home: this.d.home, noraDir: this.d.noraDir ?? defaultNoraDir(), exitFile, matlab: this.d.matlab })
       const resources = { ...this.d.resourcesFor?.(project, row.job), ...definedOf(row.job.resources ?? {}) }
       try {
         externalId = await this.submitWhenUp({ command: cmd, logPath, cwd: dirname(dirname(logPath)), exitFile, resources, name: row.job.name }, gridjobId)
@@ -392,7 +429,7 @@ export class JobsService {
       const job = JSON.parse(g.job) as JobSpec
       let failure: string | null
       if (exit && run && actor) {
-        const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, job).catch(() => undefined)
+        const resolved = await resolveJob(this.forJobs, actor, g.project, run.psid, job).catch(() => undefined)
         failure = resolved ? await this.finishJob(actor, g.project, g.id, g.commandId, resolved, exit) : LOST_DOWN
       } else {
         failure = g.state === 'running' ? LOST_DOWN : LOST_NOT_STARTED
@@ -464,7 +501,7 @@ export class JobsService {
         continue
       }
       let failure: string | null
-      const resolved = run && actor ? await resolveJob(this.d.archive, actor, g.project, run.psid, job).catch(() => undefined) : undefined
+      const resolved = run && actor ? await resolveJob(this.forJobs, actor, g.project, run.psid, job).catch(() => undefined) : undefined
       if (resolved && actor) failure = await this.finishJob(actor, g.project, g.id, g.commandId, resolved, exitOf(st))
       else {
         failure = st.reason || LOST_DOWN
@@ -499,7 +536,7 @@ export class JobsService {
     const first = (async () => {
       const end = await this.reconciler!.watch({ gridjobId: g.id, commandId: g.commandId, externalId: g.externalId, exitFile: exitFileOf(g.logPath), started })
       this.clusterJobs.delete(g.id)
-      const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, jobs[start]!.job)
+      const resolved = await resolveJob(this.forJobs, actor, g.project, run.psid, jobs[start]!.job)
       return this.finishJob(actor, g.project, g.id, g.commandId, resolved, exitOf(end))
     })()
     const state = await this.runChain(actor, g.project, run, jobs, start, () => {}, first)
@@ -522,7 +559,7 @@ export class JobsService {
     const start = jobs.findIndex((j) => j.id === g.commandId)
     const first = (async () => {
       const exit = await waitAdopted(pid, exitFileOf(g.logPath))
-      const resolved = await resolveJob(this.d.archive, actor, g.project, run.psid, jobs[start]!.job)
+      const resolved = await resolveJob(this.forJobs, actor, g.project, run.psid, jobs[start]!.job)
       return this.finishJob(actor, g.project, g.id, g.commandId, resolved, exit)
     })()
     const state = await this.runChain(actor, g.project, run, jobs, start, () => {}, first)
@@ -621,8 +658,10 @@ export class JobsService {
     const failed = (await this.d.jobs.runs(batchId)).filter((r) => r.state === 'error').map((r) => r.psid)
     if (failed.length === 0) throw new UsageError(`batch ${batchId} has no run in error: nothing to rerun`)
     const base = parseBatch(modifiedSpec ?? row.spec)
-    const { studies: _s, filter: _f, ...rest } = base
-    return this.launch(actor, String(row.name), { ...rest, name: rest.name || `rerun of batch ${batchId}`, studies: failed })
+    const level = parseBatch(row.spec).level
+    if (base.level !== level) throw new UsageError(`batch ${batchId} ran per ${level}; its rerun keeps "level": "${level}" (the failed runs are ${level === 'subject' ? 'subjects' : 'studies'})`)
+    const { studies: _s, subjects: _j, filter: _f, ...rest } = base
+    return this.launch(actor, String(row.name), { ...rest, name: rest.name || `rerun of batch ${batchId}`, ...(base.level === 'subject' ? { subjects: failed } : { studies: failed }) })
   }
 }
 
@@ -632,10 +671,5 @@ class KilledMeanwhile extends Error {}
 const exitOf = (s: ExternalState): JobExit & { reason?: string } => (s.state === 'done' ? { code: s.exitCode, signal: null } : { code: s.exitCode, signal: null, reason: s.reason || 'ended by the scheduler' })
 
 const definedOf = (r: JobResources): JobResources => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== '' && v !== 0)) as JobResources
-
-const psidRef = (psid: string) => {
-  const [patientsId, studiesId] = psid.split('#') as [string, string]
-  return { patientsId, studiesId }
-}
 
 export const exitFileOf = (logPath: string) => join(dirname(logPath), `.${basename(logPath)}.exit`)

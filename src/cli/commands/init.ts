@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import mainExample from '../../../conf/main.conf.example' with { type: 'text' }
 import pacsExample from '../../../conf/pacs.conf.example' with { type: 'text' }
 import routesExample from '../../../conf/routes.conf.example' with { type: 'text' }
+import slurmExample from '../../../conf/slurm.conf.example' with { type: 'text' }
 import { openServices } from '../../app'
 import { loadConfig, resolveHome } from '../../config/load-config'
 import { one, type ParsedArgs } from '../args'
@@ -12,6 +13,7 @@ const EXAMPLES: [string, string][] = [
   ['main.conf', mainExample],
   ['pacs.conf', pacsExample],
   ['routes.conf', routesExample],
+  ['slurm.conf', slurmExample],
 ]
 
 /**

@@ -5,7 +5,6 @@ import type { JobState } from '../../store/repos/jobs-repo'
 import { has, one, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 import { progressBar } from '../progress-bar'
-import { jobsOf } from './launch'
 
 const STATES: Record<string, JobState[]> = { q: ['queued'], r: ['running'], e: ['error'], d: ['done'] }
 
@@ -22,7 +21,7 @@ const jobId = (flag: string, raw: string) => {
  */
 export async function jobsCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
   const actor = await actorOf(s, args)
-  const jobs = jobsOf(s)
+  const jobs = s.jobs
   const recovered = await jobs.recover()
   const down = recovered.schedulerDown ?? (await jobs.schedulerCheck())
   if (down) await io.err(`${down}: job states as last known`)

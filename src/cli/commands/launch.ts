@@ -1,32 +1,13 @@
 import { readFileSync } from 'node:fs'
 import type { Services } from '../../app'
 import { NotFoundError, UsageError } from '../../core/errors'
-import { JobsService } from '../../jobs/jobs-service'
-import { JobsRepo } from '../../store/repos/jobs-repo'
 import { has, one, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 import { progressBar } from '../progress-bar'
 
-/** The services' JobsService (once app.ts has one), else one built from the same parts. */
-export function jobsOf(s: Services): JobsService {
-  const wired = (s as Services & { jobs?: JobsService }).jobs
-  if (wired) return wired
-  const jobs = (s.repos as typeof s.repos & { jobs?: JobsRepo }).jobs ?? new JobsRepo(s.db)
-  return new JobsService({
-    db: s.db,
-    jobs,
-    repos: s.repos,
-    rights: s.rights,
-    archive: s.archive,
-    studies: s.studies,
-    home: s.config.home,
-    localWorkers: s.config.main.jobs.localWorkers,
-  })
-}
-
 /**
  * `nora -p P --launch JSON [--select-studies FILTER] [--throwerror]`, `nora -p P --launchfile FILE ...`: runs a
- * batch on every selected study (on the executor of jobs.queue: local, Slurm or SGE), shows progress, prints a summary. Exit 1 when any run failed;
+ * batch on every selected study or subject (on the executor of jobs.queue: local, Slurm or SGE), shows progress, prints a summary. Exit 1 when any run failed;
  * with --throwerror the first failed run stops the batch (running jobs are killed, queued ones do not start).
  */
 export async function launchCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
@@ -43,7 +24,7 @@ export async function launchCommand(s: Services, args: ParsedArgs, io: Out): Pro
     }
   }
   const actor = await actorOf(s, args)
-  const jobs = jobsOf(s)
+  const jobs = s.jobs
   await jobs.recover()
   const filter = one(args, 'select-studies')
   const { batchId, runs } = await jobs.launch(actor, project, text!, filter !== undefined ? { filter } : {})

@@ -169,7 +169,7 @@ describe('--help of every command', () => {
     [['stop', '--help'], /^nora stop /],
     [['status', '--help'], /^nora status /],
     [['serve', '--help'], /^nora serve /],
-    [['test', '--help'], /^nora test \[db\|slurm\|dicom\|all\]/],
+    [['test', '--help'], /^nora test \[db\|slurm\|sge\|dicom\|all\]/],
     [['--admin', '--help'], /^nora --admin COMMAND/],
     [['--admin', 'users', '--help'], /^nora --admin COMMAND/],
   ]

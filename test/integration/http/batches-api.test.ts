@@ -148,7 +148,7 @@ describe(`batches API on ${dialect}`, () => {
     for await (const page of h.services.archive.select(ann, P, 'out/size.txt')) for (const f of page) if (f.tags.includes('sized')) tagged.push(`${f.patients_id}#${f.studies_id}`)
     expect(tagged.sort()).toEqual(['P1#S1', 'P2#S1'])
     expect((await send('POST', `/api/projects/${P}/batches/launch`, annS, { batch: TWO, studies: ['P9#S9'] })).status).toBe(404)
-    expect((await send('POST', `/api/projects/${P}/batches/launch`, annS, { batch: TWO, level: 'subject', studies: ['P1#S1'] })).status).toBe(400)
+    expect((await send('POST', `/api/projects/${P}/batches/launch`, annS, { batch: TWO, level: 'planet', studies: ['P1#S1'] })).status).toBe(400)
   })
 
   test('rerun errors of a batch', async () => {

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openServices, type Services } from '../../../src/app'
-import { jobsOf } from '../../../src/cli/commands/launch'
 import type { Out } from '../../../src/cli/context'
 import { loadConfig } from '../../../src/config/load-config'
 import type { User } from '../../../src/core/types'
@@ -64,7 +63,7 @@ export function describeJobs(dialect: 'sqlite' | 'mysql', database: () => Promis
       await s.archive.createProject(ann, project)
       for (const i of [1, 2, 3]) await study(`P${i}#S1`, { 't1_mprage/s001.nii': 'x'.repeat(10 * i) })
       await study('P4#S1', { 'dwi/s001.nii': 'no t1 here' })
-      jobs = jobsOf(s)
+      jobs = s.jobs
     })
 
     afterAll(async () => {

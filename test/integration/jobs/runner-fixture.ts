@@ -2,7 +2,6 @@
 // Usage: bun runner-fixture.ts HOME PROJECT USER BATCH_JSON
 import { openServices } from '../../../src/app'
 import { loadConfig } from '../../../src/config/load-config'
-import { jobsOf } from '../../../src/cli/commands/launch'
 import { migrate } from '../../../src/store/migrate'
 import { migrations } from '../../../src/store/migrations'
 import { m003Jobs } from '../../../src/store/migrations/003-jobs'
@@ -11,7 +10,7 @@ const [home, project, user, json] = process.argv.slice(2) as [string, string, st
 const s = await openServices(loadConfig(home))
 await migrate(s.db, [...migrations.filter((m) => m.id !== 3), m003Jobs])
 const actor = (await s.repos.users.byUsername(user))!
-const jobs = jobsOf(s)
+const jobs = s.jobs
 const { batchId } = await jobs.launch(actor, project, json)
 console.log(`batch ${batchId}`)
 await jobs.run(actor, batchId)

@@ -47,14 +47,14 @@ describe('parseJob / parseBatch', () => {
     expect(() => parseJob({ type: 'bash', script: 'x', args: { n1: 'abc' } }, 0)).toThrow('not a number')
     expect(() => parseJob({ type: 'bash', script: 'x', args: { PATH: 'x' } }, 0)).toThrow(UsageError)
     expect(() => parseJob({ type: 'bash', script: 'x', args: { other: 'x' } }, 0)).toThrow('needs a type')
-    expect(() => parseJob({ type: 'matlab', script: 'x' }, 0)).toThrow('"type" must be one of bash, python')
+    expect(() => parseJob({ type: 'perl', script: 'x' }, 0)).toThrow('"type" must be one of bash, python, matlab')
     expect(() => parseJob({ type: 'bash', script: 'x', args: { f1: { type: 'OUT', value: 'a' } } }, 0)).toThrow('is a FILE by its name')
   })
   test('a batch needs jobs and study references of the form PID#SID', () => {
     expect(() => parseBatch('{')).toThrow('not valid JSON')
     expect(() => parseBatch({ jobs: [] })).toThrow('non-empty')
     expect(() => parseBatch({ studies: ['P1'], jobs: [{ type: 'bash', script: 'true' }] })).toThrow('PATIENTS_ID#STUDIES_ID')
-    expect(() => parseBatch({ level: 'subject', jobs: [{ type: 'bash', script: 'true' }] })).toThrow('not supported')
+    expect(() => parseBatch({ level: 'patient', jobs: [{ type: 'bash', script: 'true' }] })).toThrow('is not a level')
     const b = parseBatch(JSON.stringify({ studies: ['P1#S1', 'P1#S1', 'P2#S1'], jobs: [{ type: 'bash', script: 'true' }] }))
     expect(b.studies).toEqual(['P1#S1', 'P2#S1'])
     expect(b.level).toBe('study')
@@ -84,7 +84,7 @@ describe('resolveJob', () => {
 
   test('FILE patterns become absolute paths of the study (the first, and all of them), OUT/PATHOUT absolute outputs', async () => {
     const r = await resolveJob(archive, actor, 'P', 'P1#S1', job)
-    expect(r.args.find((a) => a.name === 'f1')).toEqual({ name: 'f1', type: 'FILE', value: '/data/P/P1/S1/t1_mprage/s001.nii', all: ['/data/P/P1/S1/t1_mprage/s001.nii', '/data/P/P1/S1/t1_mprage/s002.nii'] })
+    expect(r.args.find((a) => a.name === 'f1')).toEqual({ name: 'f1', type: 'FILE', value: '/data/P/P1/S1/t1_mprage/s001.nii', all: ['/data/P/P1/S1/t1_mprage/s001.nii', '/data/P/P1/S1/t1_mprage/s002.nii'], studies: ['S1'] })
     expect(r.outs).toEqual([{ name: 'o1', path: '/data/P/P1/S1/out/x.txt', tags: ['done', 'qc'] }])
     expect(r.pathouts).toEqual(['/data/P/P1/S1/res'])
     expect(r.args.map((a) => a.value).slice(2)).toEqual(['/data/P/P1/S1/res', '3', 'false'])
@@ -107,6 +107,7 @@ describe('values reach scripts as single arguments, never as shell text', () => 
     ],
     outs: [],
     pathouts: [],
+    home: {},
   }
 
   async function runIt(argv: string[], env: Record<string, string>, cwd: string) {
@@ -155,7 +156,7 @@ describe('values reach scripts as single arguments, never as shell text', () => 
     const dir = mkdtempSync(join(tmpdir(), 'nora-safe-'))
     try {
       const job = parseJob({ type: 'bash', script: 'exit 7' }, 0)
-      const cmd = buildCommand(job, { args: [], outs: [], pathouts: [] }, { project: 'P', psid: 'P1#S1', user: 'ann', home: '/h', noraDir: '/opt/nora', exitFile: join(dir, 'exit') })
+      const cmd = buildCommand(job, { args: [], outs: [], pathouts: [], home: {} }, { project: 'P', psid: 'P1#S1', user: 'ann', home: '/h', noraDir: '/opt/nora', exitFile: join(dir, 'exit') })
       expect(cmd.env.PATH!.startsWith('/opt/nora:')).toBe(true)
       expect(cmd.env).toMatchObject({ NORA_USER: 'ann', NORA_PSID: 'P1#S1', NORA_HOME: '/h', NORA_PROJECT: 'P' })
       expect((await runIt(cmd.argv, cmd.env, dir)).code).toBe(7)

@@ -17,6 +17,8 @@ const project = t.String({ minLength: 1, maxLength: 64 })
 const name = t.String({ minLength: 1, maxLength: 128 })
 const selection = {
   studies: t.Optional(t.Array(t.String({ maxLength: 512 }), { maxItems: 100_000 })),
+  /** Subject level: PATIENTS_IDs (studies given at subject level stand for their subjects). */
+  subjects: t.Optional(t.Array(t.String({ maxLength: 256 }), { maxItems: 100_000 })),
   filter: t.Optional(t.String({ maxLength: 2000 })),
   level: t.Optional(t.String({ maxLength: 16 })),
   /** Stop the whole batch at the first failed run (as `--throwerror`). */
@@ -28,7 +30,8 @@ const withLevel = (raw: unknown, level: string | undefined) => (level && raw && 
  * The batch list and launching:
  * - `GET /api/projects/:p/batches`, `GET|DELETE /api/projects/:p/batches/:name`, `POST /api/projects/:p/batches {name, batch}`
  * - `POST /api/projects/:p/batches/launch {batch | name, studies? | filter?, level?}` -> {batchId}; the server runs it
- * - `POST /api/projects/:p/batches/preview {batch | name, studies | filter}` -> per study the resolved arguments
+ * - `POST /api/projects/:p/batches/preview {batch | name, studies | subjects | filter, level?}` -> per study (per subject at
+ *   subject level) the resolved arguments, with the studies their study references chose
  * - `POST /api/batches/:id/rerun-errors {batch?}` -> a new batch over the runs that failed
  */
 export function batchesApi(deps: HttpDeps) {

@@ -1,7 +1,7 @@
 import { UsageError } from '../../../core/errors'
 import type { User } from '../../../core/types'
 import { parseBatch, parseOut, type BatchSpec } from '../../../jobs/job-spec'
-import { JobInputError, resolveJob } from '../../../jobs/resolve-args'
+import { JobInputError } from '../../../jobs/resolve-args'
 import type { HttpDeps } from '../../deps'
 
 type Deps = Pick<HttpDeps, 'archive' | 'studies' | 'batchLibrary' | 'jobs'>
@@ -13,28 +13,32 @@ export interface PreviewArg {
   type: string
   /** The absolute path, number or text the script gets. */
   value: string
-  /** FILE: how many files match (the script gets the first). */
+  /** FILE: how many files match (the script gets the first; with the study reference `all`, every one). */
   matches?: number
+  /** FILE/OUT/PATHOUT: the study reference as written (unset: the level's default). */
+  study?: string
+  /** FILE/OUT/PATHOUT at subject level (or with a study reference): the studies_id(s) it resolved to. */
+  studies?: string[]
   /** FILE made by an earlier job of the batch: "job 1 makes it". */
   note?: string
   error?: string
 }
 
 export interface PreviewStudy {
+  /** PID#SID (study level) or PID (subject level). */
   psid: string
   ok: boolean
   jobs: { name: string; args: PreviewArg[]; error?: string }[]
 }
 
-/** The studies a launch or preview is for: given, or found by the file filter bar, or the batch's own. */
-export async function studiesFor(d: Deps, actor: User, project: string, spec: BatchSpec, sel: { studies?: string[]; filter?: string }): Promise<string[]> {
-  const given = sel.studies ?? spec.studies
-  if (given) return given
-  const filter = sel.filter ?? spec.filter
-  if (filter === undefined) throw new UsageError('say which studies: "studies": ["PID#SID", ...] or "filter": "..." (tick studies in the Batchtool\'s selection)')
-  const psids: string[] = []
-  for await (const rows of d.studies.all(actor, project, { file: filter })) for (const r of rows) if (r.studies_id) psids.push(`${r.patients_id}#${r.studies_id}`)
-  return psids
+/**
+ * What a launch or preview is for: `PID#SID` per study, or at subject level `PID` per subject (of the given studies,
+ * the given subjects, the file filter bar's selection, or the batch's own).
+ */
+export async function studiesFor(d: Deps, actor: User, project: string, spec: BatchSpec, sel: { studies?: string[]; subjects?: string[]; filter?: string }): Promise<string[]> {
+  if (!(sel.studies ?? sel.subjects ?? spec.studies ?? spec.subjects) && (sel.filter ?? spec.filter) === undefined)
+    throw new UsageError(`say which ${spec.level === 'subject' ? 'subjects' : 'studies'}: "studies": ["PID#SID", ...]${spec.level === 'subject' ? ', "subjects": ["PID", ...]' : ''} or "filter": "..." (tick studies in the Batchtool\'s selection)`)
+  return d.jobs.targetsOf(actor, project, spec, sel)
 }
 
 /** The batch JSON a request names: inline (`batch`) or saved (`name`). */
@@ -48,7 +52,7 @@ export async function batchOf(d: Deps, actor: User, project: string, body: { bat
  * What a launch would give each job of each study, without launching: FILE patterns resolved to paths, OUT and
  * PATHOUT to absolute paths. A FILE that an earlier job of the batch writes is not looked for on disk.
  */
-export async function previewBatch(d: Deps, actor: User, project: string, raw: unknown, sel: { studies?: string[]; filter?: string }): Promise<{ total: number; shown: number; studies: PreviewStudy[] }> {
+export async function previewBatch(d: Deps, actor: User, project: string, raw: unknown, sel: { studies?: string[]; subjects?: string[]; filter?: string }): Promise<{ total: number; shown: number; studies: PreviewStudy[] }> {
   const spec = parseBatch(raw)
   await d.archive.open(actor, project, 'write')
   const psids = await studiesFor(d, actor, project, spec, sel)
@@ -66,12 +70,12 @@ export async function previewBatch(d: Deps, actor: User, project: string, raw: u
           continue
         }
         try {
-          const r = await resolveJob(d.archive, actor, project, psid, { ...job, args: [a] })
+          const r = await d.jobs.resolve(actor, project, psid, { ...job, args: [a] })
           const got = r.args[0]!
-          args.push({ name: a.name, type: a.type, value: got.value, ...(got.all && { matches: got.all.length }) })
+          args.push({ name: a.name, type: a.type, value: got.value, ...(a.study && { study: a.study }), ...(got.all && { matches: got.all.length }), ...(got.studies && (spec.level === 'subject' || a.study) && { studies: got.studies }) })
         } catch (e) {
           const message = e instanceof JobInputError ? e.message : (e as Error).message
-          args.push({ name: a.name, type: a.type, value: String(a.value), error: message })
+          args.push({ name: a.name, type: a.type, value: String(a.value), ...(a.study && { study: a.study }), error: message })
           error ??= message
         }
       }
@@ -85,7 +89,7 @@ export async function previewBatch(d: Deps, actor: User, project: string, raw: u
 }
 
 /** Launches a batch and runs it in this (the server's) process; the caller gets the batch id at once. */
-export async function launchBatch(d: Deps, actor: User, project: string, raw: unknown, sel: { studies?: string[]; filter?: string; throwerror?: boolean }) {
+export async function launchBatch(d: Deps, actor: User, project: string, raw: unknown, sel: { studies?: string[]; subjects?: string[]; filter?: string; throwerror?: boolean }) {
   const spec = parseBatch(raw)
   const studies = await studiesFor(d, actor, project, spec, sel)
   const { batchId, runs } = await d.jobs.launch(actor, project, raw, { studies })
