@@ -7,6 +7,7 @@ import { readDicomHeader } from '../dicom/dicom-header'
 import type { Association, StoreHandler } from '../dicom/dimse/store-scp'
 import type { ImportQueue } from './import-queue'
 import type { ImportService } from './import-service'
+import type { ImportCounts } from '../store/repos/imports-repo'
 import { routeStudy } from './route-study'
 
 /** DIMSE statuses the receiver answers with. */
@@ -25,6 +26,9 @@ interface PendingStudy {
 }
 
 const MAX_IMPORT_ATTEMPTS = 3
+
+/** Errors of an import that left instances out of the archive (a series kept as DICOM only is archived, not lost). */
+const lostInstances = (c: ImportCounts) => c.errors - c.unconverted
 
 /** Active PACS pulls (src/pacs/pull-runner.ts): their studies are imported by the runner into the pull's project, not by routes.conf. */
 export interface PullClaims {
@@ -166,7 +170,7 @@ export class DicomReceiver implements StoreHandler {
               const record = await this.deps.importer.run(id, p, s.dir)
               if (record.state !== 'done') throw new Error(`import ${id} ${record.state}: ${record.message || 'see nora imports'}`)
               // A series that failed stays in the spool for the retry (a re-import skips what is already in).
-              if (record.counts.errors > 0) throw new Error(`import ${id} had ${record.counts.errors} error(s)${record.message ? `: ${record.message}` : ''}`)
+              if (lostInstances(record.counts) > 0) throw new Error(`import ${id} had ${record.counts.errors} error(s)${record.message ? `: ${record.message}` : ''}`)
               result.instances += record.counts.instances
               rmSync(s.dir, { recursive: true, force: true })
               rmSync(`${s.dir}.sender.json`, { force: true })
@@ -220,7 +224,7 @@ export class DicomReceiver implements StoreHandler {
     // routes.conf may name the autoexecution queue; else the project's own (if it has one) runs on the study.
     const record = await this.deps.importer.run(id, p, s.dir, { autoexecQueue: route.autoexecQueue || undefined })
     this.log(`study ${header.studyInstanceUid} from ${sender.callingAet} -> ${project} (${route.reason}): import ${id} ${record.state}, ${record.counts.series} series`)
-    if (record.state === 'done' && record.counts.errors === 0) {
+    if (record.state === 'done' && lostInstances(record.counts) === 0) {
       rmSync(s.dir, { recursive: true, force: true })
       rmSync(senderFile, { force: true })
       this.pending.delete(key)

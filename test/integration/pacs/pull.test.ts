@@ -39,12 +39,12 @@ describe(`PACS pulls and push against a real Orthanc (${dialect})`, () => {
       `{ nodes: { clinic: { aet: "ORTHANC", ${at} }, clinicget: { aet: "ORTHANC", ${at}, retrieve: "get" }, flaky: { aet: "ORTHANC", host: "127.0.0.1", port: ${flaky.port} } } }`,
     )
     for (const p of ['byzip', 'moved', 'got', 'flaky']) expect((await runNora(['--createproject', p], { home: home.home })).code).toBe(0)
-    // The reference: the folder imported by `nora --import` (re-run while it reports errors: it is idempotent, and the
-    // importer on MariaDB under load still loses a series now and then; that is the importer's bug, not the pull's).
-    for (let i = 0; i < 3; i++) {
-      const byzip = await runNora(['-p', 'byzip', '--import', DICOMDIRTESTS], { home: home.home, timeoutMs: 120_000 })
-      if (/ 0 errors|; 10 skipped\n/.test(byzip.stdout) || !/error/.test(byzip.stdout + byzip.stderr)) break
-    }
+    // The reference: the folder imported by `nora --import`, once. Its one error is TINY_ALPHA's image-less series,
+    // which dcm2niix cannot convert: archived as DICOM only (the same happens to it in a pull).
+    const byzip = await runNora(['-p', 'byzip', '--import', DICOMDIRTESTS], { home: home.home, timeoutMs: 120_000 })
+    const errors = (byzip.stdout + byzip.stderr).split('\n').filter((l) => l.startsWith('error '))
+    expect(errors.length, byzip.stdout + byzip.stderr).toBe(1)
+    expect(errors[0]).toContain('kept as DICOM only')
     // Orthanc's own view of its studies: the reference counts.
     for (const id of (await (await fetch(`${orthanc.url}studies`)).json()) as string[]) {
       const st = (await (await fetch(`${orthanc.url}studies/${id}`)).json()) as { MainDicomTags: { StudyInstanceUID: string } }
