@@ -80,17 +80,23 @@ export function readExitFile(exitFile: string): JobExit | undefined {
 
 /** Ends a job and everything it started (its process group). */
 export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): boolean {
-  try {
-    process.kill(-pid, signal)
-    return true
-  } catch {
+  const send = (sig: NodeJS.Signals) => {
     try {
-      process.kill(pid, signal)
+      process.kill(-pid, sig)
       return true
     } catch {
-      return false
+      try {
+        process.kill(pid, sig)
+        return true
+      } catch {
+        return false
+      }
     }
   }
+  const sent = send(signal)
+  // A suspended (SIGSTOPped) job acts on SIGTERM only once it runs again: wake it so that the kill takes effect.
+  if (sent && signal !== 'SIGSTOP' && signal !== 'SIGCONT' && signal !== 'SIGKILL') send('SIGCONT')
+  return sent
 }
 
 /**

@@ -18,9 +18,13 @@ export class SgeExecutor implements Executor {
     const minutes = req.resources.timeMinutes ?? this.defaults.timeMinutes
     const script = scriptFileOf(req.logPath)
     writeJobScript(script, req.command, req.cwd)
-    const argv = ['qsub', '-terse', '-N', `nora-${req.name}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64), '-q', queue, '-o', req.logPath, '-j', 'y', '-wd', req.cwd, '-S', '/bin/bash']
+    // `-b y -shell n`: execd starts `/bin/bash SCRIPT` itself. A spooled script (`qsub -S /bin/bash SCRIPT`) runs
+    // under a *login* shell whenever bash is in the cell's login_shells (the default), so the submitting user's
+    // profile runs first: its output lands in the job's log (-j y) and its side effects can stall the job (e.g.
+    // `pyenv init` waiting 60 s on the rehash lock a killed job left behind). The script sets everything it needs.
+    const argv = ['qsub', '-terse', '-N', `nora-${req.name}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64), '-q', queue, '-o', req.logPath, '-j', 'y', '-wd', req.cwd, '-b', 'y', '-shell', 'n']
     if (minutes > 0) argv.push('-l', `h_rt=${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:00`)
-    argv.push(script)
+    argv.push('/bin/bash', script)
     let out: string
     try {
       out = await this.tool(argv)

@@ -22,6 +22,19 @@ sge_install() {
     die "apt-get install gridengine-master gridengine-exec gridengine-client failed"
 }
 
+# Exports the ports of the running sge_qmaster/sge_execd (from their environment) when both run and answer.
+_sge_adopt() {
+  local qpid epid qport eport
+  qpid=$(cat /var/spool/gridengine/qmaster/qmaster.pid 2>/dev/null) && kill -0 "$qpid" 2>/dev/null || return 1
+  epid=$(cat "$(_sge_execd_pidfile)" 2>/dev/null) && kill -0 "$epid" 2>/dev/null || return 1
+  qport=$(tr '\0' '\n' <"/proc/$qpid/environ" 2>/dev/null | sed -n 's/^SGE_QMASTER_PORT=//p')
+  eport=$(tr '\0' '\n' <"/proc/$epid/environ" 2>/dev/null | sed -n 's/^SGE_EXECD_PORT=//p')
+  [ -n "$qport" ] && [ -n "$eport" ] || return 1
+  SGE_QMASTER_PORT=$qport SGE_EXECD_PORT=$eport _sge_up || return 1
+  export SGE_QMASTER_PORT=$qport SGE_EXECD_PORT=$eport NORA_TEST_SGE=1
+  log "sge: using the cell already running (sge_qmaster pid $qpid port $qport, sge_execd pid $epid port $eport); not stopped at the end"
+}
+
 sge_start() {
   sge_install
   export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
@@ -33,6 +46,9 @@ sge_start() {
   # On this kind of sandbox a loopback client's address resolves to "localhost", not $H: alias them.
   printf '%s localhost\n' "$H" >"$SGE_ROOT/$SGE_CELL/common/host_aliases"
   local f
+  # A cell left running by an earlier run (its test process killed before it could stop it) holds the system
+  # spool: use it when it answers (it is not ours, so sge_stop leaves it alone) instead of failing.
+  if _sge_adopt; then return 0; fi
   for f in /var/spool/gridengine/qmaster/qmaster.pid $(_sge_execd_pidfile); do
     if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then die "an SGE daemon runs already (pid $(cat "$f"), $f); stop it first"; fi
     rm -f "$f"

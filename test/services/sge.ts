@@ -3,7 +3,8 @@ import { isAlive } from '../../src/core/process-alive'
 
 /**
  * The SGE cell of the suite: the one test/run.sh started (SGE_ROOT, SGE_QMASTER_PORT...), or, when a test file
- * runs alone, one started here by test/services/sge.sh and stopped by `stop()`.
+ * runs alone, one started here by test/services/sge.sh and stopped by `stop()` (or, when a cell left behind by
+ * a killed run still answers, that one, which `stop()` leaves running).
  */
 export interface SgeHandle {
   env: Record<string, string | undefined>
