@@ -21,6 +21,12 @@ const QUERIES: { label: string; query: Record<string, string> }[] = [
   { label: 'q: JOB:e', query: { q: 'JOB:e' } },
 ]
 
+/**
+ * The medians before the driving set / skip scan / files (study_id, path_lc) index (commit 8bb5d88, full size, this
+ * machine, 2026-11-25), printed beside each run's numbers so a regression shows.
+ */
+const BEFORE: Record<'sqlite' | 'mariadb', number[]> = { sqlite: [15.8, 82.7, 9.9, 12.9], mariadb: [38.9, 232.9, 53.4, 97.2] }
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const rows: Record<string, string | number>[] = []
@@ -66,7 +72,7 @@ try {
           times.push(r.ms)
           last = r
         }
-        rows.push({ dialect, query: q.label, 'median ms': median(times).toFixed(1), 'min ms': Math.min(...times).toFixed(1), 'max ms': Math.max(...times).toFixed(1), total: last.total, rows: last.rows })
+        rows.push({ dialect, query: q.label, ...(quick ? {} : { 'before ms': BEFORE[dialect][QUERIES.indexOf(q)]!.toFixed(1) }), 'median ms': median(times).toFixed(1), 'min ms': Math.min(...times).toFixed(1), 'max ms': Math.max(...times).toFixed(1), total: last.total, rows: last.rows })
         process.stderr.write(`${dialect}: ${q.label}: ${median(times).toFixed(1)} ms (${last.total} matches)\n`)
       }
     } finally {

@@ -1,5 +1,5 @@
 import { LIKE_ESCAPE, type Dialect, type Param } from '../../store/db'
-import { filePatternToLike } from '../file-pattern'
+import { escapeLike, filePatternToLike } from '../file-pattern'
 import { parseFilter, type FilterTerm, type FilterTree, type JobState } from './parse-filter'
 
 /**
@@ -69,6 +69,8 @@ class Builder {
     readonly projectId?: number,
     /** MySQL/MariaDB: sets as DISTINCT derived tables (see inSet). */
     readonly derived = false,
+    /** The characters files have at the first `_` of anchored file patterns (see UnderscoreChars). */
+    readonly underscore?: UnderscoreChars,
   ) {}
   like(expr: string, operand: string): string {
     this.params.push(operand)
@@ -100,13 +102,60 @@ export function likePrefix(like: string): string {
  */
 const inSet = (b: Builder, column: string, select: string) => (b.derived ? `${column} IN (SELECT x.id FROM (SELECT DISTINCT ${select}) x)` : `${column} IN (SELECT ${select})`)
 
+/** The string right after every string that starts with `s` (its last character + 1). */
+const successor = (s: string) => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1)
+
+/**
+ * A LIKE operand whose literal start stops at a `_` that more literal text follows (`t1_mprage/s1%`): the literal
+ * start (`t1`) and the literal text after the `_` (`mprage/s1`), both lower-case printable ASCII; undefined otherwise.
+ * The range of the literal start alone holds every `t1...` file; knowing which characters files have at the `_`
+ * gives one narrow range per character instead (see UnderscoreChars).
+ */
+export function underscoreSplit(like: string): { prefix: string; rest: string } | undefined {
+  const prefix = likePrefix(like)
+  let i = 0
+  for (let n = 0; n < prefix.length; i++, n++) if (like[i] === LIKE_ESCAPE) i++
+  if (!prefix || like[i] !== '_') return undefined
+  const rest = likePrefix(like.slice(i + 1))
+  return rest ? { prefix, rest } : undefined
+}
+
+/**
+ * For the LIKE operands of anchored file patterns that underscoreSplit splits: the characters the project's files have
+ * right after the literal start (looked up by the caller, one index probe per character). The LIKE itself still
+ * decides; the characters only narrow the index ranges it runs on.
+ */
+export type UnderscoreChars = ReadonlyMap<string, readonly string[]>
+
+/** The LIKE operands of the file bar that underscoreSplit splits (anchored patterns only: with a `/`). */
+export function underscoreLikes(bars: FilterBars): string[] {
+  const text = bars.file
+  if (text === undefined) return []
+  const out = new Set<string>()
+  for (const group of parseFilter(text).anyOf)
+    for (const t of group) if (t.kind === 'text' && t.pattern.includes('/') && underscoreSplit(termToLike(t.pattern))) out.add(termToLike(t.pattern))
+  return [...out]
+}
+
 /** `f.path_lc LIKE ...`, with a range on the column's index when the pattern has a literal start. */
 function pathLike(b: Builder, like: string): string {
   const prefix = likePrefix(like)
+  const chars = b.underscore?.get(like)
+  const split = chars && underscoreSplit(like)
   let sql = ''
-  if (prefix) {
+  if (split) {
+    const ranges = chars.map((c) => {
+      b.params.push(split.prefix + c + split.rest, split.prefix + c + successor(split.rest))
+      return 'f.path_lc >= ? AND f.path_lc < ?'
+    })
+    sql = ranges.length ? `(${ranges.map((r) => `(${r})`).join(' OR ')}) AND ` : '1 = 0 AND '
+  } else if (prefix) {
     b.params.push(prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1))
-    sql = 'f.path_lc >= ? AND f.path_lc < ? AND '
+    sql = 'f.path_lc >= ? AND f.path_lc < ?'
+    // `prefix%` is the range itself (path_lc is lower case, the prefix lower-case ASCII): no LIKE to test per file.
+    // Not with a trailing space, which MySQL's PAD SPACE comparison ignores.
+    if (like.replace(/[A-Z]/g, (c) => c.toLowerCase()) === `${escapeLike(prefix)}%` && !prefix.endsWith(' ')) return sql
+    sql += ' AND '
   }
   b.params.push(like)
   return `${sql}f.path_lc LIKE LOWER(?) ${ESC}`
@@ -237,4 +286,66 @@ export function compileFilters(bars: FilterBars, indexed?: IndexedForm): SqlFrag
   }
   if (parts.length === 0) return { sql: MATCH_ALL.sql, params: [] }
   return { sql: parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' AND '), params }
+}
+
+/**
+ * Terms that stand for a set of studies in the driving form (compileDrivingSet): file patterns, STAG, FTAG, PTAG
+ * (the studies of the tagged subjects) and JOB (the studies with such a job, or whose subject has one).
+ */
+const isDrivingTerm = (bar: FilterBar, t: FilterTerm) => (t.kind === 'text' ? bar === 'file' : t.kind === 'job' || t.attr !== 'SDESC')
+
+/** One driving term as a SELECT of study ids (`id`); may hold ids of other projects, which the caller's join drops. */
+function drivingSet(b: Builder, bar: FilterBar, t: FilterTerm): string {
+  if (t.kind === 'job') {
+    const states = t.state ? JOB_STATES[t.state] : undefined
+    const inStates = states ? ` AND c.state IN (${states.map(() => '?').join(', ')})` : ''
+    b.params.push(b.projectId!, ...(states ?? []), b.projectId!, ...(states ?? []))
+    return `SELECT j.id FROM (SELECT c.study_id AS id FROM commands c WHERE c.project_id = ? AND c.study_id IS NOT NULL${inStates}
+      UNION ALL SELECT s2.id AS id FROM commands c JOIN studies s2 ON s2.subject_id = c.subject_id WHERE c.project_id = ? AND c.study_id IS NULL${inStates}) j`
+  }
+  if (t.kind === 'attr' && t.attr === 'PTAG') return `SELECT s2.id AS id FROM subject_tags pt JOIN studies s2 ON s2.subject_id = pt.subject_id WHERE ${b.like('pt.tag', termToLike(t.pattern))}`
+  return studySet(b, bar, t)
+}
+
+/** How many of a group's sets compileDrivingSet joins (each is a table of the join; MariaDB allows 61). */
+const MAX_JOINED_SETS = 8
+
+/** The order of a group's terms: a file pattern leads (a range of the files index, read in order), the rest follow. */
+const drivingRank = (t: FilterTerm) => (t.kind === 'text' ? 0 : 1)
+
+/**
+ * The driving form of the filter bars, for MySQL/MariaDB at study level: the first bar made only of set terms (the
+ * file search bar, or a bar of STAG/FTAG/PTAG/JOB terms) becomes one SELECT of distinct study ids (`id`), the UNION
+ * of its groups, each group its first set joined to the others; the other bars stay a WHERE fragment over `p` and `s`
+ * (as compileFilters). The caller joins studies and subjects to that set and keeps it first in the join, so MariaDB
+ * builds the few matching ids and sorts only them instead of walking every study of the project and testing each
+ * term's set per study (bench/table.ts, see bench/results/table.json). MySQL syntax (STRAIGHT_JOIN): undefined on
+ * SQLite, and when no bar qualifies.
+ */
+export function compileDrivingSet(bars: FilterBars, indexed: IndexedForm, underscore?: UnderscoreChars): { bar: FilterBar; set: SqlFragment; rest: SqlFragment } | undefined {
+  if (indexed.dialect !== 'mysql') return undefined
+  for (const bar of FILTER_BARS) {
+    const text = bars[bar]
+    if (text === undefined) continue
+    const tree = parseFilter(text)
+    if (tree.anyOf.length === 0 || !tree.anyOf.every((group) => group.every((t) => isDrivingTerm(bar, t)))) continue
+    const b = new Builder(indexed.projectId, indexed.dialect === 'mysql', underscore)
+    const groups = tree.anyOf.map((group) => {
+      const [first, ...rest] = [...group].sort((x, y) => drivingRank(x) - drivingRank(y))
+      const head = drivingSet(b, bar, first!)
+      if (!rest.length) return head
+      // The first set is read once, the others are built once each (DISTINCT: a keyed temporary table) and looked up
+      // per id. STRAIGHT_JOIN: left to itself MariaDB probes the files of each tagged study instead, which reads the
+      // whole of a files index at random (10,000 tagged studies: 40 ms this way, 450 ms that way, once the index no
+      // longer fits the buffer pool).
+      // MariaDB joins at most 61 tables: beyond MAX_JOINED_SETS terms the rest are IN conditions.
+      const joined = rest.slice(0, MAX_JOINED_SETS).map((t, i) => `STRAIGHT_JOIN (SELECT DISTINCT o.id FROM (${drivingSet(b, bar, t)}) o) o${i} ON o${i}.id = h.id`)
+      const tested = rest.slice(MAX_JOINED_SETS).map((t) => `h.id IN (SELECT x.id FROM (SELECT DISTINCT o.id FROM (${drivingSet(b, bar, t)}) o) x)`)
+      return `SELECT h.id FROM (${head}) h ${joined.join(' ')}${tested.length ? ` WHERE ${tested.join(' AND ')}` : ''}`
+    })
+    // UNION drops the ids more than one group finds; one group needs DISTINCT (a study has many matching files).
+    const set = { sql: groups.length > 1 ? groups.join(' UNION ') : `SELECT DISTINCT u.id AS id FROM (${groups[0]}) u`, params: b.params }
+    return { bar, set, rest: compileFilters({ ...bars, [bar]: undefined }, indexed) }
+  }
+  return undefined
 }

@@ -5,6 +5,7 @@ import { m003Jobs } from './003-jobs'
 import { m004PacsPulls } from './004-pacs-pulls'
 import { m005BatchLibrary } from './005-batch-library'
 import { m006Autoloaders } from './006-autoloaders'
+import { m007TableIndexes } from './007-table-indexes'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -22,7 +23,7 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders]
+export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders, m007TableIndexes]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
   sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '', bin: '' },
