@@ -6,6 +6,7 @@ import { join } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..')
 export const VIEWER_BUNDLE = join(ROOT, 'public/js/viewer.js')
+export const DICOM_WORKER_BUNDLE = join(ROOT, 'public/js/dicom-worker.js')
 
 export async function buildWeb(): Promise<{ path: string; bytes: number; ms: number }> {
   const started = performance.now()
@@ -18,11 +19,24 @@ export async function buildWeb(): Promise<{ path: string; bytes: number; ms: num
       naming: 'viewer.js',
       target: 'browser',
       format: 'iife',
-      minify: true,
+      minify: process.env.NORA_WEB_NOMINIFY !== '1',
       sourcemap: 'none',
     })
     if (!result.success) throw new Error(`viewer bundle failed:\n${result.logs.map(String).join('\n')}`)
     if (result.outputs.length !== 1) throw new Error(`viewer bundle: expected one output, got ${result.outputs.map((o) => o.path).join(', ')}`)
+    // The DICOM conversion worker (dcm2niix as WASM): its own module script, started by the viewer on demand.
+    const worker = await Bun.build({
+      entrypoints: [join(ROOT, 'src/web/viewer/dicom-worker.ts')],
+      outdir: tmpDir,
+      naming: 'dicom-worker.js',
+      target: 'browser',
+      format: 'esm',
+      minify: process.env.NORA_WEB_NOMINIFY !== '1',
+      sourcemap: 'none',
+      external: ['module'],
+    })
+    if (!worker.success) throw new Error(`dicom worker bundle failed:\n${worker.logs.map(String).join('\n')}`)
+    renameSync(join(tmpDir, 'dicom-worker.js'), DICOM_WORKER_BUNDLE)
     renameSync(join(tmpDir, 'viewer.js'), VIEWER_BUNDLE)
   } finally {
     rmSync(tmpDir, { recursive: true, force: true })

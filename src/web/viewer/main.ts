@@ -1,5 +1,6 @@
 import { CT_PRESETS } from './presets'
 import { kindOf, rolesFor, ROLE_LABEL, type ItemRole } from './presets'
+import { droppedFiles } from './dicom'
 import { Viewer, type Layout, type LoadRequest } from './viewer'
 
 /** What a file row of the table's file tree carries (templates/partials/table/file-tree.mustache). */
@@ -44,7 +45,7 @@ function wireToolbar(v: Viewer, root: HTMLElement) {
   }
   const local = root.querySelector<HTMLInputElement>('input[data-local-files]')
   local?.addEventListener('change', () => {
-    for (const file of Array.from(local.files ?? [])) void v.load({ file, name: file.name })
+    for (const req of localRequests(Array.from(local.files ?? []))) void v.load(req)
     local.value = ''
   })
 }
@@ -71,11 +72,25 @@ function wireDrops(v: Viewer, root: HTMLElement) {
         } catch {
           /* not ours */
         }
-      } else for (const file of Array.from(e.dataTransfer?.files ?? [])) requests.push({ file, name: file.name })
+      } else if (e.dataTransfer) {
+        // From disk: folders are read asynchronously (their entries are taken now, while the drop lasts).
+        void droppedFiles(e.dataTransfer).then((files) => {
+          for (const req of localRequests(files)) offerDropOptions(v, vp.index, el, req)
+        })
+      }
       for (const req of requests) offerDropOptions(v, vp.index, el, req)
     })
   }
   root.ownerDocument.addEventListener('keydown', (e) => keys(v, root, e))
+}
+
+/** Files from disk: the viewer's own formats one by one; everything else together as one DICOM conversion. */
+function localRequests(files: File[]): LoadRequest[] {
+  const own = files.filter((f) => rolesFor(kindOf(f.name)).length > 0)
+  const rest = files.filter((f) => !own.includes(f))
+  const reqs: LoadRequest[] = own.map((file) => ({ file, name: file.name }))
+  if (rest.length) reqs.push({ dicom: rest, name: rest.length === 1 ? rest[0]!.name : `${rest.length} dropped files` })
+  return reqs
 }
 
 /**

@@ -1,4 +1,6 @@
 import { SLICE_TYPE } from '@niivue/niivue'
+import { isDicomBundle, isZip } from './dicom'
+import { loadDicom } from './dicom-load'
 import { CT_PRESETS, kindOf, rolesFor, windowOf, type ItemRole } from './presets'
 import { syncViewbars, type ViewbarActions } from './viewbar'
 import { Viewport, type Item, type ItemProps, type ItemSource } from './viewport'
@@ -10,6 +12,8 @@ export type Layout = (typeof LAYOUTS)[number]
 export interface LoadRequest extends Partial<ItemProps> {
   url?: string
   file?: File
+  /** Several files from disk to convert together as DICOM (folders expanded, zips and tar.gz unpacked). */
+  dicom?: File[]
   name: string
   /** 1-based viewport; default: the next free one. */
   viewport?: number
@@ -107,7 +111,8 @@ export class Viewer {
   private async doLoad(req: LoadRequest): Promise<Item | undefined> {
     const kind = kindOf(req.name)
     const roles = rolesFor(kind)
-    if (kind === 'dicom') return this.fail(`${req.name}: DICOM files are shown after import (nora converts series to NIfTI); open the series' .nii file instead`)
+    if (req.url && kind === 'dicom') return this.fail(`${req.name}: single DICOM files from the archive are not converted here; open the series' DICOM bundle (dicom/*.tar.gz) or its .nii`)
+    if (req.dicom || kind === 'dicom' || isDicomBundle(req.name) || isZip(req.name)) return this.loadDicom(req)
     if (roles.length === 0) return this.fail(`${req.name}: not a format the viewer shows (NIfTI, NRRD, MGH/MGZ, GIFTI, STL, MZ3, TCK, TRK)`)
     const role = req.as && roles.includes(req.as) ? req.as : roles[0]!
     const vp = this.target(req.viewport)
@@ -122,6 +127,20 @@ export class Viewer {
       return item
     } catch (e) {
       return this.fail(`${req.name}: could not be loaded (${e instanceof Error ? e.message : String(e)})`)
+    }
+  }
+
+  /** DICOM (a series bundle from the archive, or files from disk): converted in the browser, then loaded. */
+  private async loadDicom(req: LoadRequest): Promise<Item | undefined> {
+    const vp = this.target(req.viewport)
+    if (!vp) return this.fail(`no viewport ${req.viewport}`)
+    this.active = vp.index - 1
+    this.setStatus(`converting ${req.name} (DICOM) for viewport ${vp.index}…`)
+    try {
+      const files = req.dicom ?? (req.file ? [req.file] : undefined)
+      return await loadDicom(this, vp, { name: req.name, url: req.url, files }, req.as)
+    } catch (e) {
+      return this.fail(`${req.name}: ${e instanceof Error ? e.message : String(e)}`)
     }
   }
 

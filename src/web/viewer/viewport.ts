@@ -42,7 +42,7 @@ export class Viewport {
   ready: Promise<unknown>
   scrollSpeed = 1
   /** How long the last volume took to fetch and parse (readMs) and to reach the GPU and draw (gpuMs). */
-  timings: { readMs?: number; gpuMs?: number } = {}
+  timings: { readMs?: number; gpuMs?: number; dicom?: Record<string, number> } = {}
   private synthetic = new WeakSet<Event>()
 
   constructor(
@@ -203,6 +203,7 @@ export class Viewport {
 
   clear() {
     for (const item of [...this.items]) this.removeItem(item, false)
+    this.element.querySelector('.vp-series')?.remove() // the DICOM series chooser (dicom-load.ts)
     this.nv.drawScene()
     this.onChange()
   }
