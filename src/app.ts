@@ -4,11 +4,12 @@ import { AutoloadersService } from './archive/autoloaders'
 import { JobIndicators } from './archive/job-indicators'
 import { TagsService } from './archive/tags-service'
 import { JobsService } from './jobs/jobs-service'
-import { executorDeps } from './jobs/executors'
+import { clusterDefaults, executorDeps } from './jobs/executors'
 import { loadSlurmConf } from './config/slurm-conf'
 import { Autoexec } from './jobs/autoexec'
 import { BatchLibrary } from './jobs/batch-library'
 import { PacsService } from './pacs/pacs-service'
+import { PushService } from './pacs/push-service'
 import { PacsQuery } from './pacs/find-view'
 import { PullService } from './pacs/pull-service'
 import { PullRunner } from './pacs/pull-runner'
@@ -20,6 +21,7 @@ import type { HttpDeps } from './http/deps'
 import { createConverter } from './dicom/convert/converter-pool'
 import type { Db } from './store/db'
 import { ImportQueue } from './importer/import-queue'
+import { QueuedImport } from './importer/queued-import'
 import { ImportService } from './importer/import-service'
 import { Pseudonyms } from './importer/pseudonyms'
 import { VERSION } from './version'
@@ -45,6 +47,7 @@ export interface Services {
   autoexec: Autoexec
   pacs: PacsService
   pulls: PullService
+  push: PushService
   importer: ImportService
   importQueue: ImportQueue
   pseudonyms: Pseudonyms
@@ -62,7 +65,9 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
   const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, matlab: config.main.jobs.matlab, ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
   const batchLibrary = new BatchLibrary({ archive, library: repos.batchLibrary })
   const autoexec = new Autoexec({ jobs, library: batchLibrary, users: repos.users, projects: repos.projects, log: (line) => console.log(line) })
+  const pacs = new PacsService(config)
   const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
+  const importQueue = importQueueFor(config, repos, jobs)
   return {
     config,
     db,
@@ -75,8 +80,9 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     jobs,
     batchLibrary,
     autoexec,
-    pacs: new PacsService(config),
-    pulls: new PullService({ pulls: repos.pulls, archive, rights, nodes: new PacsService(config) }),
+    pacs,
+    pulls: new PullService({ pulls: repos.pulls, archive, rights, nodes: pacs }),
+    push: new PushService({ dataRoot: config.dataRoot, pulls: repos.pulls, archive, pacs }),
     importer: new ImportService({
       dataRoot: config.dataRoot,
       db,
@@ -88,12 +94,22 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
       onImported: (e) => autoexec.afterImport(e),
     }),
     pseudonyms,
-    importQueue: new ImportQueue(1),
+    importQueue,
     async close() {
+      importQueue.cluster?.stop()
       await converter.close()
       await db.close()
     },
   }
+}
+
+/** The import queue; with import.executor "queue" and jobs.queue slurm/sge, accepted imports become jobs on the import queue (DPXimport). */
+function importQueueFor(config: Config, repos: Repos, jobs: JobsService): ImportQueue {
+  const queue = new ImportQueue(1)
+  if (config.main.import.executor !== 'queue' || config.main.jobs.queue === 'local') return queue
+  const slurmConf = loadSlurmConf(config.confDir)
+  queue.cluster = new QueuedImport({ dataRoot: config.dataRoot, home: config.home, jobs: repos.jobs, imports: repos.imports, executor: jobs.executor, resources: clusterDefaults(slurmConf, 'import'), pollMs: slurmConf.pollMs })
+  return queue
 }
 
 /** The HTTP layer's view of the services. */
@@ -111,6 +127,7 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
     batchLibrary: s.batchLibrary,
     gridstats: s.repos.gridstats,
     pulls: s.pulls,
+    push: s.push,
     pacsQuery: new PacsQuery({ pacs: s.pacs, archive: s.archive, rights: s.rights, pseudonyms: s.pseudonyms }),
     tags: new TagsService(s.repos, s.archive),
     autoloaders: new AutoloadersService(s.repos, s.archive),

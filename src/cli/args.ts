@@ -37,6 +37,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'site-admin', arity: 0 },
   { name: 'name', arity: 1 },
   { name: 'import', arity: 1 },
+  { name: 'run-import', arity: 1 },
   { name: 'patients_id', arity: 1 },
   { name: 'studies_id', arity: 1 },
   { name: 'pattern', arity: 1 },
@@ -63,6 +64,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'rerun-errors', arity: 1 },
   { name: 'study', arity: 1 },
   { name: 'from-file', arity: 1 },
+  { name: 'series', arity: 1 },
 ]
 
 export interface ParsedArgs {

@@ -5,6 +5,7 @@ import { admin } from './commands/admin'
 import { init } from './commands/init'
 import { jobsCommand } from './commands/jobs'
 import { pacsCommand } from './commands/pacs'
+import { runImport } from './commands/run-import'
 import { manage } from './commands/manage'
 import { selfTest } from './commands/self-test'
 import { serve } from './commands/serve'
@@ -54,6 +55,7 @@ async function dispatch(args: ParsedArgs, io: Out): Promise<number> {
     io.out(MAIN_HELP)
     return has(args, 'help') ? 0 : 2
   }
+  if (has(args, 'run-import')) return runImport(args, io)
   if (has(args, 'sql')) return withServices(args, (s) => sql(s, args, io))
   return withServices(args, (s) => manage(s, args, io))
 }

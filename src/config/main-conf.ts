@@ -46,6 +46,8 @@ export const mainConfRule = object({
     converter: string('auto', { pattern: /^(auto|builtin|\/.+)$/, hint: '"auto", "builtin" or an absolute path to dcm2niix' }),
     /** Series converted at once. */
     maxParallel: integer(1, 64, 2),
+    /** "inline" (default): accepted imports run in the server; "queue": as jobs on jobs.queue's import queue (DPXimport; slurm/sge only). */
+    executor: oneOf(['inline', 'queue'] as const, 'inline'),
   }),
   jobs: object({
     queue: oneOf(['local', 'slurm', 'sge'] as const, 'local'),

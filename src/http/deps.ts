@@ -12,6 +12,7 @@ import type { JobIndicators } from '../archive/job-indicators'
 import type { TagsService } from '../archive/tags-service'
 import type { PacsQuery } from '../pacs/find-view'
 import type { PullService } from '../pacs/pull-service'
+import type { PushService } from '../pacs/push-service'
 
 export interface HealthInfo {
   status: 'ok' | 'degraded'
@@ -40,6 +41,8 @@ export interface HttpDeps {
   pacsQuery: PacsQuery
   /** Durable PACS pulls (create, progress, cancel); the PullRunner of `nora serve` does the moving. */
   pulls: PullService
+  /** C-STORE of a study's (or some series') kept DICOM to a node. */
+  push: PushService
   /** Tags from the desktop's context menu; autoloader presets; the table's job indicators. */
   tags: TagsService
   autoloaders: AutoloadersService

@@ -1,3 +1,7 @@
+import type { Project } from '../core/types'
+import type { ImportOptions } from './import-service'
+import type { QueuedImport } from './queued-import'
+
 /**
  * Runs imports one or a few at a time, off the request path: an upload answers at once with the import's id,
  * and GET /api/imports/:id shows the progress. Failures are recorded by the import itself.
@@ -7,7 +11,20 @@ export class ImportQueue {
   private readonly waiting: (() => Promise<unknown>)[] = []
   private idleWaiters: (() => void)[] = []
 
+  /** Set when main.conf import.executor is "queue" (and jobs.queue slurm/sge): accepted imports run as cluster jobs. */
+  cluster?: QueuedImport
+
   constructor(private readonly parallel = 1) {}
+
+  /**
+   * An import the server accepted: submitted as a cluster job when `cluster` is set (the source is staged by it),
+   * else run here by `inline` (which also cleans up).
+   */
+  accept(job: { id: number; project: Project; userId: number | null; source: string; opts?: ImportOptions; cleanup?: () => void }, inline: () => Promise<unknown>): void {
+    const cluster = this.cluster
+    if (!cluster) return this.enqueue(inline)
+    this.enqueue(() => cluster.submit(job.id, job.project, job.userId, job.source, job.opts, job.cleanup))
+  }
 
   enqueue(work: () => Promise<unknown>): void {
     this.waiting.push(work)
@@ -18,6 +35,12 @@ export class ImportQueue {
   idle(): Promise<void> {
     if (this.running === 0 && this.waiting.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** idle(), and every import job submitted to the cluster has ended and been recorded. */
+  async settled(): Promise<void> {
+    await this.idle()
+    await this.cluster?.idle()
   }
 
   private pump(): void {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { projectDir } from '../archive/archive-paths'
@@ -8,6 +8,7 @@ import type { User } from '../core/types'
 import { DimseError } from '../dicom/dimse/scu'
 import { storeFiles, type PushOutcome } from '../dicom/dimse/store-scu'
 import { readBundle } from '../importer/dicom-bundle'
+import { readDicomHeader } from '../dicom/dicom-header'
 import type { PullsRepo } from '../store/repos/pulls-repo'
 import type { PacsService } from './pacs-service'
 
@@ -15,9 +16,17 @@ import type { PacsService } from './pacs-service'
 export class PushService {
   constructor(private readonly deps: { dataRoot: string; pulls: PullsRepo; archive: ArchiveService; pacs: PacsService }) {}
 
-  async pushStudy(actor: User, nodeName: string, projectName: string, studyUid: string, onProgress?: (done: number, total: number) => void): Promise<PushOutcome & { instances: number }> {
+  /** Pushes a study, or only the series `seriesUids` of it (by SeriesInstanceUID) when given. */
+  async pushStudy(
+    actor: User,
+    nodeName: string,
+    projectName: string,
+    studyUid: string,
+    onProgress?: (done: number, total: number) => void,
+    seriesUids: string[] = [],
+  ): Promise<PushOutcome & { instances: number }> {
     const node = this.deps.pacs.node(nodeName)
-    const project = await this.deps.archive.open(actor, projectName, 'read')
+    const project = await this.deps.archive.open(actor, projectName, 'write') // sending data out of nora: the project's writers
     const folders = await this.deps.pulls.studyFolders(project.id, studyUid)
     if (!folders.length) throw new NotFoundError(`project "${projectName}" has no study with StudyInstanceUID ${studyUid}`)
     const bundles: string[] = []
@@ -30,6 +39,12 @@ export class PushService {
     try {
       const files: string[] = []
       for (const [i, b] of bundles.entries()) files.push(...(await readBundle(b, join(work, String(i)))))
+      if (seriesUids.length) {
+        const wanted = new Set(seriesUids)
+        const kept = files.filter((f) => wanted.has(seriesUidOf(f)))
+        if (!kept.length) throw new NotFoundError(`study ${studyUid} of "${projectName}" has no kept series ${seriesUids.join(', ')}`)
+        files.splice(0, files.length, ...kept)
+      }
       const out = await storeFiles(node, this.deps.pacs.callingAet, files, { onProgress })
       return { ...out, instances: files.length }
     } catch (e) {
@@ -37,5 +52,13 @@ export class PushService {
     } finally {
       rmSync(work, { recursive: true, force: true })
     }
+  }
+}
+
+function seriesUidOf(file: string): string {
+  try {
+    return readDicomHeader(readFileSync(file), file).seriesInstanceUid
+  } catch {
+    return ''
   }
 }

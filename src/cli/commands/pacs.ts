@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import { startDicomNode, type Services } from '../../app'
 import { ServiceError, UsageError } from '../../core/errors'
 import type { Pull, PullStudy } from '../../pacs/pull-service'
-import { PushService } from '../../pacs/push-service'
 import { runningPid } from '../daemon/pid-file'
 import { isKeyword } from '../../dicom/dimse/scu'
 import { normalizeDateKey, PacsService, type FindResult, type QueryLevel } from '../../pacs/pacs-service'
@@ -42,8 +41,8 @@ export const PACS_HELP = `nora pacs: talk to the PACS nodes of conf/pacs.conf (a
                                           survives restarts); else this command does it in-process.
                                           Prints each study's state and a summary; exit 1 if any failed.
   nora pacs pulls [-p PROJECT] [--json]   the pulls and their studies' states
-  nora pacs push NODE -p PROJECT --study UID
-                                          C-STORE the study's kept DICOM originals to NODE`
+  nora pacs push NODE -p PROJECT --study UID [--series UID]...
+                                          C-STORE the study's (or only these series') kept DICOM originals to NODE`
 
 /** -k KEY=VALUE options and KEY=VALUE words -> matching keys (dates normalized to DICOM ranges). */
 export function parseKeys(words: string[]): Record<string, string> {
@@ -138,8 +137,10 @@ export async function pacsCommand(s: Services, args: ParsedArgs, io: Out): Promi
     const [name] = rest
     const project = one(args, 'project')
     const uids = many(args, 'study')
-    if (!name || !project || !uids.length) throw new UsageError('nora pacs push NODE -p PROJECT --study UID [--study UID]...')
-    const push = new PushService({ dataRoot: s.config.dataRoot, pulls: s.repos.pulls, archive: s.archive, pacs })
+    const series = many(args, 'series')
+    if (!name || !project || !uids.length) throw new UsageError('nora pacs push NODE -p PROJECT --study UID [--study UID]... [--series UID]...')
+    if (series.length && uids.length > 1) throw new UsageError('--series picks series of one study: give a single --study')
+    const push = s.push
     const actor = await actorOf(s, args)
     let failed = 0
     for (const uid of uids) {
@@ -150,7 +151,7 @@ export async function pacsCommand(s: Services, args: ParsedArgs, io: Out): Promi
           shown = pct
           void io.out(`  ${uid}: ${done}/${total} sent`)
         }
-      })
+      }, series)
       failed += out.failed
       io.out(`${uid} -> ${name}: ${out.completed} stored, ${out.warning} with warnings, ${out.failed} failed of ${out.instances} instances`)
       for (const f of out.failures.slice(0, 10)) io.out(`  failed: ${f.file.split('/').pop()}: ${f.reason}`)

@@ -251,6 +251,20 @@ describe('PACS API against a real Orthanc', () => {
     expect(badNode.status).toBe(404)
   })
 
+  test('push: a study of a project goes back to the node by C-STORE; the project\'s write right is needed', async () => {
+    const { id, project } = await s.importer.create(admin, 'open', 'test')
+    await s.importer.run(id, project, join(DICOMDIRTESTS, '77654033'))
+    const [uid, o] = Object.entries(studies).find(([, x]) => x.PatientID === '77654033')!
+    const body = JSON.stringify({ project: 'open', study: uid })
+    const push = (token: string, b = body) => req('/api/pacs/nodes/clinic/push', { method: 'POST', token, body: b, headers: { 'content-type': 'application/json' } })
+    expect((await push(readerToken)).status).toBe(403)
+    const sent = await push(adminToken)
+    expect(sent.status).toBe(200)
+    expect(await sent.json()).toMatchObject({ completed: o.instances, failed: 0, instances: o.instances })
+    expect((await push(adminToken, JSON.stringify({ project: 'open', study: '1.2.3' }))).status).toBe(404)
+    expect((await push(adminToken, JSON.stringify({ project: 'open', study: 'x;y' }))).status).toBe(400)
+  }, 60_000)
+
   test('the page shows the hostile PatientName as text, and pseudonyms for a pseudonymising project', async () => {
     const session = await s.auth.openSession(admin)
     const headers = { cookie: `nora_session=${session.cookie}` }

@@ -146,5 +146,14 @@ describe(`PACS pulls and push against a real Orthanc (${dialect})`, () => {
     expect(back[0]?.Type).toBe('Study')
     expect(((await (await fetch(`${orthanc.url}studies/${back[0]!.ID}/instances`)).json()) as unknown[]).length).toBe(11)
     await expect(push.pushStudy(ROOT, 'clinic', 'moved', '1.2.3.4')).rejects.toThrow('project "moved" has no study with StudyInstanceUID 1.2.3.4')
+    // One series of it: delete the study again, push a single series; Orthanc then holds that series' instances only.
+    const series = (await (await fetch(`${orthanc.url}studies/${back[0]!.ID}/series`)).json()) as { MainDicomTags: { SeriesInstanceUID: string }; Instances: string[] }[]
+    const one = series.sort((a, b) => a.Instances.length - b.Instances.length)[0]!
+    expect((await fetch(`${orthanc.url}studies/${back[0]!.ID}`, { method: 'DELETE' })).ok).toBe(true)
+    const part = await push.pushStudy(ROOT, 'clinic', 'moved', target.uid, undefined, [one.MainDicomTags.SeriesInstanceUID])
+    expect(part).toMatchObject({ completed: one.Instances.length, failed: 0, instances: one.Instances.length })
+    const again = (await (await fetch(`${orthanc.url}tools/lookup`, { method: 'POST', body: target.uid })).json()) as { ID: string }[]
+    expect(((await (await fetch(`${orthanc.url}studies/${again[0]!.ID}/instances`)).json()) as unknown[]).length).toBe(one.Instances.length)
+    await expect(push.pushStudy(ROOT, 'clinic', 'moved', target.uid, undefined, ['1.2.3'])).rejects.toThrow('has no kept series 1.2.3')
   }, 60_000)
 })

@@ -13,7 +13,7 @@ export function importsApi(deps: HttpDeps) {
   const accept = async (user: User, projectName: string, upload: Awaited<ReturnType<typeof uploadToDisk>>) => {
     try {
       const { id, project } = await deps.importer.create(user, projectName, `upload (${upload.bytes} bytes)`)
-      deps.importQueue.enqueue(() => deps.importer.run(id, project, upload.path).finally(upload.discard))
+      deps.importQueue.accept({ id, project, userId: user.id || null, source: upload.path, cleanup: upload.discard }, () => deps.importer.run(id, project, upload.path).finally(upload.discard))
       return Response.json({ id, state: 'queued', bytes: upload.bytes, status: `/api/imports/${id}` }, { status: 202 })
     } catch (e) {
       upload.discard()

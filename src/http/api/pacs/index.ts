@@ -3,7 +3,7 @@ import { AuthError } from '../../../core/errors'
 import type { User } from '../../../core/types'
 import type { HttpDeps } from '../../deps'
 import { callerOf } from '../../request-auth'
-import { findQuery, findRequest, nodeParams, pullBody } from './model'
+import { findQuery, findRequest, nodeParams, pullBody, pushBody } from './model'
 
 /**
  * The PACS over HTTP (JSON). Querying needs the write right on at least one project (site admins always; see
@@ -16,6 +16,8 @@ import { findQuery, findRequest, nodeParams, pullBody } from './model'
  *         whose policy is pseudonymize the patients show as that project will store them
  * - `POST /api/pacs/pulls` `{ node, project, studies: [{ studyInstanceUid, expectedInstances?, patientId?, description? }] }`
  * - `GET  /api/pacs/pulls?project=P`, `GET /api/pacs/pulls/:id`, `POST /api/pacs/pulls/:id/cancel`
+ * - `POST /api/pacs/nodes/:node/push` `{ project, study, series? }`: C-STORE of the study's kept DICOM (write right on
+ *         the project): `{ completed, warning, failed, instances, failures }`
  */
 export function pacsApi(deps: HttpDeps) {
   const user = async (request: Request): Promise<User> => {
@@ -60,4 +62,9 @@ export function pacsApi(deps: HttpDeps) {
     })
     .get('/api/pacs/pulls/:id', async ({ request, params }) => deps.pulls.get(await user(request), params.id), { params: id })
     .post('/api/pacs/pulls/:id/cancel', async ({ request, params }) => deps.pulls.cancel(await user(request), params.id), { params: id })
+    .post(
+      '/api/pacs/nodes/:node/push',
+      async ({ request, params, body }) => deps.push.pushStudy(await user(request), params.node, body.project, body.study, undefined, body.series ?? []),
+      { params: nodeParams, body: pushBody },
+    )
 }

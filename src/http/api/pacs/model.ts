@@ -40,3 +40,12 @@ export function findRequest(node: string, query: Record<string, string | undefin
   for (const k of QUERY_KEYS) if (query[k] !== undefined) keys[k] = query[k]
   return { node, level: levelOf(query.level), keys, project: query.project || undefined }
 }
+
+const uid = t.String({ minLength: 1, maxLength: 64, pattern: '^[0-9.]+$' })
+
+/** POST /api/pacs/nodes/:node/push: a study (or some of its series) of a project, sent by C-STORE. */
+export const pushBody = t.Object({
+  project: t.String({ minLength: 1, maxLength: 64 }),
+  study: uid,
+  series: t.Optional(t.Array(uid, { maxItems: 1000 })),
+})
