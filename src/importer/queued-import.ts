@@ -2,6 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import { basename, join, resolve } from 'node:path'
 import type { Project } from '../core/types'
 import type { Executor, ExternalState, JobResources } from '../jobs/executor'
+import { WRAPPER } from '../jobs/job-command'
 import { exitFileOf, defaultNoraDir } from '../jobs/jobs-service'
 import { RUNNER_ID } from '../jobs/local-executor'
 import { Reconciler } from '../jobs/reconciler'
@@ -31,8 +32,6 @@ export interface QueuedImportDeps {
   log?: (line: string) => void
 }
 
-/** The wrapper of job-command.ts: runs "$@" and records its exit code atomically in $NORA_EXIT_FILE. */
-const WRAPPER = '"$@"; c=$?; printf "%s\\n" "$c" > "$NORA_EXIT_FILE.tmp" && mv -f "$NORA_EXIT_FILE.tmp" "$NORA_EXIT_FILE"; exit $c'
 
 /** Where a queued import keeps its staged source, options and job log until it has succeeded. */
 export const queuedImportDir = (dataRoot: string, id: number) => join(dataRoot, 'imports', 'queued', String(id))

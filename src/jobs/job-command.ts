@@ -24,7 +24,7 @@ export interface JobCommand {
  * Runs `"$@"` and records its exit code atomically. The wrapper is a fixed string: the job's values never become
  * part of any shell text, they arrive as environment variables and positional arguments.
  */
-const WRAPPER = '"$@"; c=$?; printf "%s\\n" "$c" > "$NORA_EXIT_FILE.tmp" && mv -f "$NORA_EXIT_FILE.tmp" "$NORA_EXIT_FILE"; exit $c'
+export const WRAPPER = '"$@"; c=$?; printf "%s\\n" "$c" > "$NORA_EXIT_FILE.tmp" && mv -f "$NORA_EXIT_FILE.tmp" "$NORA_EXIT_FILE"; exit $c'
 
 export function defaultPython(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'

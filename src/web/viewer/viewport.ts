@@ -1,4 +1,5 @@
 import { DRAG_MODE, NVImage, NVMesh, Niivue, SLICE_TYPE } from '@niivue/niivue'
+import { skipUnusedGradient } from './gradient-guard'
 import type { ItemRole } from './presets'
 
 /** Where an item's bytes come from: an archive URL (fetched with the session cookie) or a local File (never uploaded). */
@@ -64,6 +65,7 @@ export class Viewport {
       loadingText: '',
     })
     this.ready = this.nv.attachToCanvas(canvas).then(() => {
+      skipUnusedGradient(this.nv) // the gradient texture only lit volume rendering reads: not computed while unused
       // The seed's mouse: left click sets the crosshair, right button pans, middle button windows.
       this.nv.setMouseEventConfig({
         leftButton: { primary: DRAG_MODE.crosshair, withCtrl: DRAG_MODE.crosshair, withShift: DRAG_MODE.crosshair },
@@ -151,7 +153,8 @@ export class Viewport {
     if (role === 'background') this.items.unshift(item)
     else this.items.push(item)
     this.applyOutline()
-    this.nv.updateGLVolume()
+    // addVolume/addMesh (and setVolume) already uploaded everything; another updateGLVolume would upload it all again.
+    this.nv.drawScene()
     if (item.volume) this.timings.gpuMs = performance.now() - t1
     this.onChange()
     return item

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { buildWeb } from '../../scripts/build-web'
+import { collectErrors, launchChromium, logIn } from './browser'
+
+const NIB = '/usr/lib/python3/dist-packages/nibabel/tests/data'
+const PW = 'long enough password 1'
+
+type Summary = { voxels: number; written: number; maxDiff: number }
+
+/**
+ * The gradient texture of viewport `vp` (NiiVue's own read-back) against the gradient a fresh NiiVue instance without
+ * the guard computes for the same file with the same illumination settings: how many RGBA values were ever written
+ * (an unwritten texel reads back as -1) and the largest difference to the reference.
+ */
+const compareGradient = (page: Page, vp: number, url: string) =>
+  page.evaluate(
+    async ([vp, url]) => {
+      const nv = (window as any).noraViewer.viewer.viewports[vp - 1].nv
+      const got: Float32Array = nv.getGradientTextureData()
+      const canvas = document.createElement('canvas')
+      canvas.width = canvas.height = 64
+      document.body.appendChild(canvas)
+      const ref = new nv.constructor({ logLevel: 'error', loadingText: '' })
+      await ref.attachToCanvas(canvas)
+      await ref.setVolumeRenderIllumination(0.6)
+      ref.addVolume(await nv.volumes[0].constructor.loadFromUrl({ url, name: 'ref.nii' }))
+      const want: Float32Array = ref.getGradientTextureData()
+      canvas.remove()
+      let written = 0
+      let maxDiff = 0
+      for (let i = 0; i < got.length; i++) {
+        if (got[i] !== -1) written++
+        maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!))
+      }
+      return { voxels: got.length / 4, written, maxDiff, same: got.length === want.length }
+    },
+    [vp, url] as const,
+  ) as Promise<Summary & { same: boolean }>
+
+/** src/web/viewer/gradient-guard.ts: no gradient while nothing reads it; NiiVue's exact gradient once something does. */
+describe('viewer: the volume-rendering gradient is computed only when used', () => {
+  let browser: Browser
+  let h: import('../integration/http/harness').Harness
+  let url: string
+  let stop: () => void
+
+  beforeAll(async () => {
+    await buildWeb()
+    const { startApp } = await import('../integration/http/harness')
+    h = await startApp('sqlite')
+    const admin = await h.user('grad-admin', PW, { siteAdmin: true })
+    const project = await h.services.archive.createProject(admin, 'GRAD')
+    const dir = join(h.services.archive.projectDir(project), 'P1', 'S1', 'anat')
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(NIB, 'anatomical.nii'), join(dir, 'anatomical.nii'))
+    await h.services.archive.addFiles(admin, 'GRAD', [join(dir, 'anatomical.nii')])
+    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
+    url = `http://127.0.0.1:${server.server!.port}/`
+    stop = () => server.stop()
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    stop?.()
+    await h?.close()
+  })
+
+  test('skipped on load; setVolumeRenderIllumination and setGradientOpacity get NiiVue’s own gradient', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    const errors = collectErrors(page)
+    await logIn(page, url, 'grad-admin', PW)
+    await page.goto(`${url}?project=GRAD`)
+    await page.click('#table-body tr.study')
+    const row = page.locator('#file-tree [data-nora-name="anatomical.nii"]')
+    await row.waitFor()
+    const fileUrl = (await row.getAttribute('data-nora-file'))!
+    await page.evaluate((u) => (window as any).noraViewer.load({ url: u, name: 'anatomical.nii', viewport: 1 }), fileUrl)
+    await page.evaluate((u) => (window as any).noraViewer.load({ url: u, name: 'anatomical.nii', viewport: 2 }), fileUrl)
+    await page.evaluate(() => (window as any).noraViewer.idle())
+
+    // Loaded for 2D: NiiVue's gradient passes were skipped, the texture was never written.
+    const skipped = await compareGradient(page, 1, fileUrl)
+    expect(skipped.voxels).toBeGreaterThan(1000)
+    expect(skipped.written).toBe(0)
+
+    // Lit volume rendering asks for the gradient: it is there and equals the unguarded NiiVue's.
+    await page.evaluate(() => (window as any).noraViewer.viewer.viewports[0].nv.setVolumeRenderIllumination(0.6))
+    const lit = await compareGradient(page, 1, fileUrl)
+    expect(lit.same).toBe(true)
+    expect(lit.written).toBeGreaterThan(lit.voxels)
+    expect(lit.maxDiff).toBeLessThan(0.02)
+
+    // Gradient opacity without illumination (NiiVue does not refresh the layers then): computed by the guard.
+    await page.evaluate(() => (window as any).noraViewer.viewer.viewports[1].nv.setGradientOpacity(0.5))
+    const opaque = await compareGradient(page, 2, fileUrl)
+    expect(opaque.written).toBeGreaterThan(opaque.voxels)
+    expect(opaque.maxDiff).toBeLessThan(0.02)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+})
