@@ -58,7 +58,7 @@ export class FileUploads {
     private readonly deps: {
       archive: Pick<ArchiveService, 'open' | 'projectDir' | 'addFiles'>
       importer: Pick<ImportService, 'create' | 'run'>
-      importQueue: Pick<ImportQueue, 'enqueue'>
+      importQueue: Pick<ImportQueue, 'accept'>
       uploadsDir: string
     },
   ) {}
@@ -97,7 +97,7 @@ export class FileUploads {
         try {
           const { id, project } = await this.deps.importer.create(actor, projectName, `upload of ${name} (${upload.bytes} bytes)`)
           const opts = t.native ? {} : { patientsId: ids!.patientsId, studiesId: ids!.studiesId }
-          this.deps.importQueue.enqueue(() => this.deps.importer.run(id, project, source, opts).finally(cleanup))
+          this.deps.importQueue.accept({ id, project, userId: actor.id || null, source, opts, cleanup }, () => this.deps.importer.run(id, project, source, opts).finally(cleanup))
           return { kind: 'import', id, state: 'queued', status: `/api/imports/${id}`, bytes: upload.bytes }
         } catch (e) {
           cleanup()
