@@ -115,6 +115,7 @@ export class ImportService {
     for (const u of await this.deps.repos.imports.unfinished()) {
       const [h, pid] = u.runner.split(':')
       if (h !== host || !pid || isAlive(Number(pid))) continue
+      if (existsSync(join(this.deps.dataRoot, 'imports', 'queued', String(u.id)))) continue // a queued import's job runs it (QueuedImport.recover)
       await this.deps.repos.imports.update(u.id, { state: 'failed', phase: 'interrupted', message: 'interrupted: the process running it ended; run the same import again to complete it' })
       rmSync(join(this.deps.dataRoot, 'imports', String(u.id)), { recursive: true, force: true })
       dead.push(u.id)

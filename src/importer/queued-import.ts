@@ -3,8 +3,9 @@ import { basename, join, resolve } from 'node:path'
 import type { Project } from '../core/types'
 import type { Executor, ExternalState, JobResources } from '../jobs/executor'
 import { WRAPPER } from '../jobs/job-command'
+import { importIdOf } from '../jobs/job-spec'
 import { exitFileOf, defaultNoraDir } from '../jobs/jobs-service'
-import { RUNNER_ID } from '../jobs/local-executor'
+import { RUNNER_ID, runnerAlive } from '../jobs/local-executor'
 import { Reconciler } from '../jobs/reconciler'
 import type { JobsRepo } from '../store/repos/jobs-repo'
 import type { ImportsRepo } from '../store/repos/imports-repo'
@@ -110,13 +111,36 @@ export class QueuedImport {
       await this.fail(ids, `not submitted to ${this.d.executor.name}: ${(e as Error).message}`, null)
       return { gridjobId }
     }
+    this.follow(ids, externalId, exitFile)
+    return { gridjobId }
+  }
+
+  /**
+   * After a restart: the import jobs an earlier nora submitted and did not see end (their gridjobs are open and
+   * their runner is gone) are watched again and recorded as they end. Returns how many.
+   */
+  async recover(): Promise<number> {
+    const open = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.d.executor.name, limit: 100_000 })).filter(
+      (g) => g.runner !== RUNNER_ID && !runnerAlive(g.runner) && importIdOf(g.job) !== undefined,
+    )
+    for (const g of open) {
+      const id = importIdOf(g.job)!
+      const ids = { id, batchId: g.batchId!, runId: g.runId!, commandId: g.commandId, gridjobId: g.id, dir: queuedImportDir(this.d.dataRoot, id) }
+      await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
+      if (!g.externalId) await this.fail(ids, 'lost: nora ended before the job was submitted', null)
+      else this.follow(ids, g.externalId, exitFileOf(g.logPath), g.state === 'running')
+    }
+    return open.length
+  }
+
+  /** Waits in the background for the job's end (the reconciler polls the scheduler) and records it. */
+  private follow(ids: Ids, externalId: string, exitFile: string, started = false): void {
     const watching = this.reconciler
-      .watch({ gridjobId, commandId, externalId, exitFile })
+      .watch({ gridjobId: ids.gridjobId, commandId: ids.commandId, externalId, exitFile, started })
       .then((end) => this.finish(ids, end))
-      .catch((e) => this.d.log?.(`import ${id}: ${(e as Error).message}`))
+      .catch((e) => this.d.log?.(`import ${ids.id}: ${(e as Error).message}`))
     this.inFlight.add(watching)
     void watching.finally(() => this.inFlight.delete(watching))
-    return { gridjobId }
   }
 
   /** Resolves when every submitted import job has ended and been recorded (tests, shutdown). */

@@ -248,3 +248,13 @@ export function parseBatch(input: unknown): BatchSpec {
     jobs,
   }
 }
+
+/** The import a job runs (`nora --run-import ID`), from the command's stored JSON; undefined for other jobs. */
+export function importIdOf(jobJson: string): number | undefined {
+  try {
+    const id = (JSON.parse(jobJson) as { importId?: unknown }).importId
+    return typeof id === 'number' ? id : undefined
+  } catch {
+    return undefined
+  }
+}

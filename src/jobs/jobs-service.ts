@@ -10,7 +10,7 @@ import type { Db } from '../store/db'
 import type { Repos } from '../store/repos'
 import type { GridjobRecord, JobState, JobsRepo, RunRecord } from '../store/repos/jobs-repo'
 import { buildCommand, MATLAB_NOT_CONFIGURED } from './job-command'
-import { parseBatch, type BatchSpec, type JobSpec } from './job-spec'
+import { importIdOf, parseBatch, type BatchSpec, type JobSpec } from './job-spec'
 import { killProcessGroup, LocalExecutor, readExitFile, RUNNER_ID, runnerAlive, waitAdopted, WorkerPool, type JobExit } from './local-executor'
 import { SchedulerDownError, type Executor, type ExternalState, type JobResources, type SubmitRequest } from './executor'
 import { Reconciler, type SchedulerStatus } from './reconciler'
@@ -466,7 +466,10 @@ export class JobsService {
   private async recoverCluster(opts: { adopt?: boolean }): Promise<{ lost: number; adopted: Promise<unknown>[]; schedulerDown?: string; touched: number[] }> {
     let lost = 0
     const adopted: Promise<unknown>[] = []
-    const orphans = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.executor.name, limit: 100_000 })).filter((g) => g.runner !== RUNNER_ID && !runnerAlive(g.runner))
+    // Import jobs (import.executor "queue") are recovered by QueuedImport, which records the import's end.
+    const orphans = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.executor.name, limit: 100_000 })).filter(
+      (g) => g.runner !== RUNNER_ID && !runnerAlive(g.runner) && importIdOf(g.job) === undefined,
+    )
     const touched = orphans.map((g) => g.runId).filter((id): id is number => id !== null)
     if (orphans.length === 0) return { lost, adopted, touched }
     const submitted = orphans.filter((g) => g.externalId)

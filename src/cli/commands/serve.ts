@@ -21,6 +21,7 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
   const interrupted = await services.importer.recoverInterrupted()
   if (interrupted.length) io.out(`marked interrupted imports as failed: ${interrupted.join(', ')}`)
   void services.jobs.recover({ adopt: true })
+  void services.importQueue.cluster?.recover().catch((e) => io.out(`import jobs: ${(e as Error).message}`))
   const node = await startDicomNode(services, (line) => void io.out(line))
   const app = createApp(httpDeps(services, node.state))
   app.listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER })

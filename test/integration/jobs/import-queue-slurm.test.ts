@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { clusterDefaults } from '../../../src/jobs/executors'
 import { loadSlurmConf } from '../../../src/config/slurm-conf'
-import { QueuedImport, queuedImportDir } from '../../../src/importer/queued-import'
+import { defaultNoraArgv, QueuedImport, queuedImportDir } from '../../../src/importer/queued-import'
+import { hostname } from 'node:os'
 import { DICOMDIRTESTS, zipOf } from '../../helpers/dicom-fixtures'
 import { startApp, type Harness } from '../http/harness'
 import { requireOrSkip, slurm, type SlurmHandle } from '../../services/slurm'
@@ -168,4 +169,35 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
       await h.close()
     }
   }, 120_000)
+
+  test('nora restarted while an import job waits in the queue: the new nora watches it again and records its end', async () => {
+    if (!cluster) return
+    const { h } = await world('import: { executor: "queue" }, jobs: { queue: "slurm" }')
+    try {
+      const ann = (await h.services.repos.users.byUsername('ann'))!
+      const { id, project } = await h.services.importer.create(ann, 'demo', 'upload (restart)')
+      const source = join(h.home.home, 'upload.zip')
+      copyFileSync(zip, source)
+      // The first nora submits the job (which waits 3 s before importing), then "dies": its watcher stops and its
+      // runner id names a process that no longer runs.
+      const first = new QueuedImport({ ...qDeps(h), noraArgv: ['/bin/sh', '-c', 'sleep 3; exec "$@"', 'delayed', ...defaultNoraArgv()] })
+      const { gridjobId } = await first.submit(id, project, ann.id, source)
+      first.stop()
+      await h.services.db.run('UPDATE gridjobs SET runner = ? WHERE id = ?', [`${hostname()}:999999999`, gridjobId])
+      // The restarted nora: the batch recovery leaves the import job alone, the import side takes it over.
+      await h.services.jobs.recover({ adopt: true })
+      expect(['queued', 'running']).toContain((await h.services.repos.jobs.gridjob(gridjobId))!.state)
+      expect(await h.services.importer.recoverInterrupted()).toEqual([])
+      const second = new QueuedImport(qDeps(h))
+      expect(await second.recover()).toBe(1)
+      await second.idle()
+      second.stop()
+      expect((await h.services.importer.status(id))!.state).toBe('done')
+      expect((await h.services.repos.jobs.gridjob(gridjobId))!).toMatchObject({ state: 'done', exitCode: 0 })
+      expect(existsSync(queuedImportDir(h.services.config.dataRoot, id))).toBe(false)
+      expect(listing(join(h.home.home, 'data/projects/demo'))).toEqual(inline)
+    } finally {
+      await h.close()
+    }
+  }, 240_000)
 })
