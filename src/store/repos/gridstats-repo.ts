@@ -1,5 +1,5 @@
 import { LIKE_ESCAPE, type Db, type Param } from '../db'
-import type { JobState } from './jobs-repo'
+import { GRIDJOBS_JOINED, num, type JobState } from './jobs-repo'
 
 export const GRIDSTATS_SORTS = ['id', 'state', 'project', 'psid', 'submitted', 'started', 'finished', 'duration'] as const
 export type GridstatsSort = (typeof GRIDSTATS_SORTS)[number]
@@ -50,7 +50,6 @@ const ORDER: Record<GridstatsSort, string> = {
 }
 
 const ALL_STATES = 5
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 const likeEscape = (s: string) => s.replace(/[!%_]/g, (c) => `${LIKE_ESCAPE}${c}`)
 
 /** Gridstats: one page of jobs with their project, run and batch; filtered, searched and sorted in SQL. */
@@ -81,8 +80,7 @@ export class GridstatsRepo {
       params.push(like, like, like, like, like)
       if (/^\d+$/.test(text)) params.push(Number(text), Number(text))
     }
-    const from = `FROM gridjobs g JOIN projects p ON p.id = g.project_id LEFT JOIN commands c ON c.id = g.command_id
-      LEFT JOIN runs r ON r.id = c.run_id LEFT JOIN users u ON u.id = c.user_id`
+    const from = GRIDJOBS_JOINED
     const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
     const now = Date.now()
     const orderParams: Param[] = q.sort === 'duration' ? [now, now] : []
@@ -117,8 +115,7 @@ export class GridstatsRepo {
     const r = await this.db.get<Record<string, unknown>>(
       `SELECT g.id, g.state, g.reason, g.exit_code, g.executor, g.external_id, g.log_path, g.submitted_at, g.started_at, g.finished_at, g.project_id,
         p.name AS project, c.batch_id, c.position, c.job, r.psid, r.state AS run_state, r.reason AS run_reason, u.username, b.name AS batch_name
-        FROM gridjobs g JOIN projects p ON p.id = g.project_id LEFT JOIN commands c ON c.id = g.command_id
-        LEFT JOIN runs r ON r.id = c.run_id LEFT JOIN users u ON u.id = c.user_id LEFT JOIN batches b ON b.id = c.batch_id WHERE g.id = ?`,
+        ${GRIDJOBS_JOINED} LEFT JOIN batches b ON b.id = c.batch_id WHERE g.id = ?`,
       [id],
     )
     if (!r) return undefined

@@ -39,7 +39,12 @@ export interface GridjobRecord {
   job: string
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+/** A nullable number column. */
+export const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+
+/** A gridjob with its project (p), command (c), run (r) and the command's user (u): what job listings read. */
+export const GRIDJOBS_JOINED = `FROM gridjobs g JOIN projects p ON p.id = g.project_id LEFT JOIN commands c ON c.id = g.command_id
+    LEFT JOIN runs r ON r.id = c.run_id LEFT JOIN users u ON u.id = c.user_id`
 
 /** Batches, runs, commands and gridjobs: the single truth about what runs where. */
 export class JobsRepo {
@@ -158,8 +163,7 @@ export class JobsRepo {
   }
 
   private static readonly SELECT = `SELECT g.*, p.name AS project, c.batch_id, c.run_id, c.position, c.job, COALESCE(r.psid, '') AS psid, COALESCE(u.username, '') AS username
-    FROM gridjobs g JOIN projects p ON p.id = g.project_id LEFT JOIN commands c ON c.id = g.command_id
-    LEFT JOIN runs r ON r.id = c.run_id LEFT JOIN users u ON u.id = c.user_id`
+    ${GRIDJOBS_JOINED}`
 
   private static toGridjob(r: Record<string, unknown>): GridjobRecord {
     return {
