@@ -42,6 +42,12 @@ apt_install() {
 command -v dpkg-query >/dev/null || die "this script is for Debian (dpkg-query not found)"
 apt_install ca-certificates dcm2niix
 
+# 1b. The unprivileged account batch jobs run as (jobs.runAs in conf/main.conf; nora never runs job code as root).
+if ! getent passwd nora-jobs >/dev/null; then
+  say "useradd --system nora-jobs (the account batch jobs run as)"
+  as_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nora-jobs
+fi
+
 # 2. Bun, from the npm registry (Debian's nodejs + npm first when there is no npm).
 if ! command -v bun >/dev/null; then
   command -v npm >/dev/null || apt_install nodejs npm

@@ -5,11 +5,13 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Page } from 'playwright-core'
+import { assetPackStale, buildAssets } from '../scripts/build-assets'
 import { buildWeb } from '../scripts/build-web'
 import { printTable, writeResult } from './lib/measure'
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3
 await buildWeb()
+if (assetPackStale()) buildAssets() // the app serves the pack: without this it would serve the viewer as last packed
 const { startApp } = await import('../test/integration/http/harness')
 const h = await startApp('sqlite')
 const PW = 'long enough password 1'
@@ -41,7 +43,7 @@ async function loggedInPage(): Promise<Page> {
   await page.fill('input[name=username]', 'bench')
   await page.fill('input[name=password]', PW)
   await page.click('button[type=submit]')
-  await page.waitForSelector('#project-list')
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
   return page
 }
 
@@ -60,7 +62,7 @@ const results: Record<string, unknown>[] = []
 for (const file of ['big256.nii', 'big256.nii.gz']) {
   const fromClick: number[] = []
   const fromNav: number[] = []
-  const phases: { readMs?: number; gpuMs?: number; clickToFetchMs?: number; downloadMs?: number; frameWaitMs?: number }[] = []
+  const phases: { readMs?: number; gpuMs?: number; clickToFetchMs?: number; downloadMs?: number; frameWaitMs?: number; wireBytes?: number; inflatedBytes?: number }[] = []
   for (let i = 0; i < runs; i++) {
     const page = await loggedInPage()
     const navStart = await page.evaluate(() => performance.now()).then(async () => {
@@ -68,6 +70,7 @@ for (const file of ['big256.nii', 'big256.nii.gz']) {
       return page.evaluate(() => performance.timeOrigin)
     })
     void navStart
+    await page.waitForFunction(() => !!(window as any).noraViewer) // the viewer script is deferred: mounted before the double-click
     await page.click('#table-body tr.study')
     const row = page.locator(`#file-tree [data-nora-name="${file}"]`)
     await row.waitFor()
@@ -82,7 +85,7 @@ for (const file of ['big256.nii', 'big256.nii.gz']) {
     // here, drains the queued draws; that is where the work of synchronous-looking WebGL calls shows).
     const fetchAt = await page.evaluate((name) => {
       const e = performance.getEntriesByType('resource').filter((r) => r.name.includes(name)).pop() as PerformanceResourceTiming | undefined
-      return e ? { start: e.startTime, end: e.responseEnd } : undefined
+      return e ? { start: e.startTime, end: e.responseEnd, wire: e.encodedBodySize, inflated: e.decodedBodySize } : undefined
     }, file)
     const t = state.timings ?? {}
     phases.push({
@@ -91,6 +94,9 @@ for (const file of ['big256.nii', 'big256.nii.gz']) {
       clickToFetchMs: fetchAt ? fetchAt.start - clickAt : undefined,
       downloadMs: fetchAt ? fetchAt.end - fetchAt.start : undefined,
       frameWaitMs: fetchAt && t.readMs !== undefined && t.gpuMs !== undefined ? drawnAt - fetchAt.start - t.readMs - t.gpuMs : undefined,
+      // A .nii.gz arrives gzip-encoded (?decoded) and the browser inflates it: wire bytes < inflated bytes.
+      wireBytes: fetchAt?.wire,
+      inflatedBytes: fetchAt?.inflated,
     })
     fromClick.push(drawnAt - clickAt)
     fromNav.push(drawnAt) // performance.now() counts from the navigation to ?project=BENCH
@@ -98,29 +104,30 @@ for (const file of ['big256.nii', 'big256.nii.gz']) {
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
   const bytes = Bun.file(join(dir, file)).size
-  rows.push({ file, MB: (bytes / 1e6).toFixed(1), 'dblclick->frame ms (median)': median(fromClick).toFixed(0), 'navigation->frame ms (median)': median(fromNav).toFixed(0), 'fetch+parse ms': median(phases.map((p) => p.readMs ?? 0)).toFixed(0), 'GPU+draw ms': median(phases.map((p) => p.gpuMs ?? 0)).toFixed(0), 'click->fetch ms': median(phases.map((p) => p.clickToFetchMs ?? 0)).toFixed(0), 'download ms': median(phases.map((p) => p.downloadMs ?? 0)).toFixed(0), 'frame wait ms': median(phases.map((p) => p.frameWaitMs ?? 0)).toFixed(0), runs })
+  rows.push({ file, MB: (bytes / 1e6).toFixed(1), 'dblclick->frame ms (median)': median(fromClick).toFixed(0), 'navigation->frame ms (median)': median(fromNav).toFixed(0), 'fetch+parse ms': median(phases.map((p) => p.readMs ?? 0)).toFixed(0), 'GPU+draw ms': median(phases.map((p) => p.gpuMs ?? 0)).toFixed(0), 'click->fetch ms': median(phases.map((p) => p.clickToFetchMs ?? 0)).toFixed(0), 'download ms': median(phases.map((p) => p.downloadMs ?? 0)).toFixed(0), 'frame wait ms': median(phases.map((p) => p.frameWaitMs ?? 0)).toFixed(0), 'wire MB': ((phases[0]?.wireBytes ?? 0) / 1e6).toFixed(1), 'inflated MB': ((phases[0]?.inflatedBytes ?? 0) / 1e6).toFixed(1), runs })
   results.push({ file, bytes, dblclickToFrameMs: fromClick, navigationToFrameMs: fromNav, phases, medianDblclickToFrameMs: median(fromClick), medianNavigationToFrameMs: median(fromNav) })
 }
 
-// Page weight: every HTML, JS and CSS response of the desktop with a project open (the server does not compress;
-// gz is what gzip would make of the same bytes).
+// Page weight: every HTML, JS and CSS response of the desktop with a project open: raw bytes, what gzip would make of
+// them, and what crossed the wire (the server sends precompressed brotli or gzip as Chromium accepts).
 const page = await loggedInPage()
-const weights: { url: string; type: string; raw: number; gz: number }[] = []
+const weights: { url: string; type: string; raw: number; gz: number; wire: number; encoding: string }[] = []
 page.on('response', async (r) => {
   const type = r.headers()['content-type'] ?? ''
   if (!/html|javascript|css/.test(type)) return
   const body = await r.body().catch(() => Buffer.alloc(0))
-  weights.push({ url: new URL(r.url()).pathname, type: type.split(';')[0]!, raw: body.length, gz: gzipSync(body).length })
+  const wire = (await r.request().sizes().catch(() => undefined))?.responseBodySize ?? body.length
+  weights.push({ url: new URL(r.url()).pathname, type: type.split(';')[0]!, raw: body.length, gz: gzipSync(body).length, wire, encoding: r.headers()['content-encoding'] ?? 'identity' })
 })
 await page.goto(`${url}?project=BENCH`)
 await page.waitForFunction(() => !!(window as any).noraViewer)
 await page.waitForLoadState('networkidle')
 await page.close()
-const total = weights.reduce((a, w) => ({ raw: a.raw + w.raw, gz: a.gz + w.gz }), { raw: 0, gz: 0 })
+const total = weights.reduce((a, w) => ({ raw: a.raw + w.raw, gz: a.gz + w.gz, wire: a.wire + w.wire }), { raw: 0, gz: 0, wire: 0 })
 printTable(rows)
-printTable(weights.map((w) => ({ resource: w.url, type: w.type, 'raw KB': (w.raw / 1024).toFixed(1), 'gz KB': (w.gz / 1024).toFixed(1) })))
-console.log(`desktop page weight: ${(total.raw / 1024).toFixed(0)} KB raw, ${(total.gz / 1024).toFixed(0)} KB gzip`)
-const path = await writeResult('viewer', { chromium: browser.version(), firstSlice: results, pageWeight: { totalRawBytes: total.raw, totalGzipBytes: total.gz, resources: weights } })
+printTable(weights.map((w) => ({ resource: w.url, type: w.type, 'raw KB': (w.raw / 1024).toFixed(1), 'gz KB': (w.gz / 1024).toFixed(1), 'wire KB': (w.wire / 1024).toFixed(1), encoding: w.encoding })))
+console.log(`desktop page weight: ${(total.raw / 1024).toFixed(0)} KB raw, ${(total.gz / 1024).toFixed(0)} KB gzip, ${(total.wire / 1024).toFixed(0)} KB on the wire`)
+const path = await writeResult('viewer', { chromium: browser.version(), firstSlice: results, pageWeight: { totalRawBytes: total.raw, totalGzipBytes: total.gz, totalWireBytes: total.wire, resources: weights } })
 console.log(`wrote ${path}`)
 await browser.close()
 server.stop()

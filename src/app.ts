@@ -1,8 +1,9 @@
-import { ArchiveService } from './archive/archive-service'
+import type { ArchiveService } from './archive/archive-service'
 import { StudiesService } from './archive/filter/studies-service'
 import { AutoloadersService } from './archive/autoloaders'
 import { JobIndicators } from './archive/job-indicators'
 import { TagsService } from './archive/tags-service'
+import { ReadingService } from './reading/reading-service'
 import { JobsService } from './jobs/jobs-service'
 import { clusterDefaults, executorDeps } from './jobs/executors'
 import { loadSlurmConf } from './config/slurm-conf'
@@ -10,27 +11,37 @@ import { Autoexec } from './jobs/autoexec'
 import { BatchLibrary } from './jobs/batch-library'
 import { PacsService } from './pacs/pacs-service'
 import { PushService } from './pacs/push-service'
+import { SegExportService } from './pacs/seg-export'
 import { PacsQuery } from './pacs/find-view'
 import { PullService } from './pacs/pull-service'
 import { PullRunner } from './pacs/pull-runner'
 import { AuthService } from './auth/auth-service'
-import { Rights } from './auth/rights'
+import { directoryAccountsFor } from './auth/ldap-accounts'
+import type { Rights } from './auth/rights'
 import { UsersService } from './auth/users-service'
 import type { Config } from './config/load-config'
 import type { HttpDeps } from './http/deps'
+import { uploadLimits } from './http/upload/upload-limits'
 import { createConverter } from './dicom/convert/converter-pool'
 import type { Db } from './store/db'
 import { ImportQueue } from './importer/import-queue'
 import { QueuedImport } from './importer/queued-import'
-import { ImportService } from './importer/import-service'
-import { Pseudonyms } from './importer/pseudonyms'
+import type { ImportService } from './importer/import-service'
+import type { Pseudonyms } from './importer/pseudonyms'
 import { VERSION } from './version'
 import { ServiceError } from './core/errors'
 import { StoreScp } from './dicom/dimse/store-scp'
 import { DicomReceiver } from './importer/dicom-receiver'
-import { migrate } from './store/migrate'
-import { openDb } from './store/open-db'
-import { createRepos, type Repos } from './store/repos'
+import type { Repos } from './store/repos'
+import { openArchive } from './app-archive'
+import { importerOn } from './app-import'
+import { NotificationService } from './notify/notifications'
+import { Mailer } from './notify/mailer'
+import { SiteSettings } from './config/site-settings'
+import { loadSmailConf } from './config/smail-conf'
+import { ProjectAdmin } from './archive/project-admin'
+import { SharedLinksService } from './sharing/shared-links-service'
+import { SharedLinksRepo } from './store/repos/shared-links-repo'
 
 /** Everything the interfaces (http/, cli/) call. Built once from the Config; no logic here. */
 export interface Services {
@@ -51,29 +62,49 @@ export interface Services {
   importer: ImportService
   importQueue: ImportQueue
   pseudonyms: Pseudonyms
+  /** The header's bell and notification mails (batches, imports, pulls, quarantine). */
+  notifications: NotificationService
+  /** The settings a site admin changes while nora runs (admin page). */
+  siteSettings: SiteSettings
+  /** Describe, trash and fork projects (admin page). */
+  projectAdmin: ProjectAdmin
   close(): Promise<void>
 }
 
 export async function openServices(config: Config, opts: { migrate?: boolean } = {}): Promise<Services> {
-  const db = await openDb(config.main.database)
-  if (opts.migrate !== false) await migrate(db)
-  const repos = createRepos(db)
-  const rights = new Rights(repos)
+  const { db, repos, rights, archive } = await openArchive(config, opts)
   const converter = createConverter(config.main.import)
-  const archive = new ArchiveService(config.dataRoot, repos, rights)
   const studies = new StudiesService(db, archive)
-  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, matlab: config.main.jobs.matlab, ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
+  const siteSettings = new SiteSettings({ repo: repos.siteSettings, main: config.main, smailFile: () => loadSmailConf(config.confDir), log: (line) => console.error(line) })
+  await siteSettings.apply()
+  const notifications = new NotificationService({
+    repo: repos.notifications,
+    users: repos.users,
+    settings: repos.userSettings,
+    mailConf: () => siteSettings.mailConf(),
+    send: (conf, mail) => new Mailer(conf).send(mail),
+    log: (line) => console.error(line),
+    siteName: config.main.site.name,
+    publicUrl: config.main.http.publicUrl,
+  })
+  const jobs = new JobsService({ db, jobs: repos.jobs, repos, rights, archive, studies, home: config.home, localWorkers: config.main.jobs.localWorkers, matlab: config.main.jobs.matlab, runAs: config.main.jobs.runAs, noraUrl: () => jobCliUrl(), onBatchEnded: (e) => notifications.batchEnded(e), ...executorDeps(config.main.jobs.queue, loadSlurmConf(config.confDir)) })
   const batchLibrary = new BatchLibrary({ archive, library: repos.batchLibrary })
-  const autoexec = new Autoexec({ jobs, library: batchLibrary, users: repos.users, projects: repos.projects, log: (line) => console.log(line) })
+  const autoexec = new Autoexec({ jobs, library: batchLibrary, users: repos.users, projects: repos.projects, canLaunch: (u, p) => rights.can(u, 'jobs', p), log: (line) => console.log(line) })
   const pacs = new PacsService(config)
-  const pseudonyms = new Pseudonyms(`${config.dataRoot}/keys/site.key`, repos.pseudonyms)
   const importQueue = importQueueFor(config, repos, jobs)
-  return {
+  const { importer, pseudonyms } = importerOn({ config, db, repos, rights, archive }, converter, importQueue, (e) => autoexec.afterImport(e), (r, p) => notifications.importEnded(r, p))
+  // Where `nora` inside a job sends its commands (cli/job-broker; loaded when the first job starts).
+  let broker: typeof import('./cli/job-broker') | undefined
+  const jobCliUrl = async () => {
+    broker ??= await import('./cli/job-broker')
+    return broker.jobCliUrl(services)
+  }
+  const services: Services = {
     config,
     db,
     repos,
     rights,
-    auth: new AuthService(repos, config.main.auth),
+    auth: new AuthService(repos, config.main.auth, directoryAccountsFor(config.main.auth.ldap, repos)),
     users: new UsersService(repos),
     archive,
     studies,
@@ -83,24 +114,22 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     pacs,
     pulls: new PullService({ pulls: repos.pulls, archive, rights, nodes: pacs }),
     push: new PushService({ dataRoot: config.dataRoot, pulls: repos.pulls, archive, pacs }),
-    importer: new ImportService({
-      dataRoot: config.dataRoot,
-      db,
-      repos,
-      rights,
-      converter,
-      pseudonyms,
-      maxParallel: config.main.import.maxParallel,
-      onImported: (e) => autoexec.afterImport(e),
-    }),
+    importer,
     pseudonyms,
     importQueue,
+    notifications,
+    siteSettings,
+    projectAdmin: new ProjectAdmin({ dataRoot: config.dataRoot, archive, repos }),
     async close() {
+      broker?.stopBroker(services)
       importQueue.cluster?.stop()
+      jobs.stop()
+      await notifications.idle() // the mails of the last notifications (a CLI batch) go out before the process ends
       await converter.close()
       await db.close()
     },
   }
+  return services
 }
 
 /** The import queue; with import.executor "queue" and jobs.queue slurm/sge, accepted imports become jobs on the import queue (DPXimport). */
@@ -108,7 +137,7 @@ function importQueueFor(config: Config, repos: Repos, jobs: JobsService): Import
   const queue = new ImportQueue(1)
   if (config.main.import.executor !== 'queue' || config.main.jobs.queue === 'local') return queue
   const slurmConf = loadSlurmConf(config.confDir)
-  queue.cluster = new QueuedImport({ dataRoot: config.dataRoot, home: config.home, jobs: repos.jobs, imports: repos.imports, executor: jobs.executor, resources: clusterDefaults(slurmConf, 'import'), pollMs: slurmConf.pollMs })
+  queue.cluster = new QueuedImport({ dataRoot: config.dataRoot, home: config.home, imports: repos.imports, system: jobs.system, resources: clusterDefaults(slurmConf, 'import') })
   return queue
 }
 
@@ -122,18 +151,30 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
     archive: s.archive,
     importer: s.importer,
     studies: s.studies,
-    importQueue: s.importQueue,
     jobs: s.jobs,
     batchLibrary: s.batchLibrary,
     gridstats: s.repos.gridstats,
     pulls: s.pulls,
     push: s.push,
+    segExport: new SegExportService({ archive: s.archive, pacs: s.pacs }),
     pacsQuery: new PacsQuery({ pacs: s.pacs, archive: s.archive, rights: s.rights, pseudonyms: s.pseudonyms }),
     tags: new TagsService(s.repos, s.archive),
     autoloaders: new AutoloadersService(s.repos, s.archive),
+    readings: readingServiceOf(s),
     jobIndicators: new JobIndicators(s.db, s.archive),
     uploadsDir: `${s.config.dataRoot}/uploads`,
+    uploadLimits: uploadLimits(main, s.config.dataRoot),
     secureCookies: main.http.publicUrl.startsWith('https:'),
+    trustedProxies: main.http.trustedProxies,
+    notifications: s.notifications,
+    sharedLinks: new SharedLinksService({ store: new SharedLinksRepo(s.db), archive: s.archive }),
+    admin: {
+      users: s.users,
+      setEmail: (userId, email) => s.repos.users.setEmail(userId, email),
+      projects: s.projectAdmin,
+      settings: s.siteSettings,
+      logFile: `${s.config.dataRoot}/logs/nora.log`,
+    },
     async health() {
       let database: { dialect: string; ok: boolean; error?: string } = { dialect: s.db.dialect, ok: true }
       try {
@@ -152,18 +193,23 @@ export function httpDeps(s: Services, dicomState: () => string = () => (s.config
   }
 }
 
+/** What the DICOM node uses: the configuration, the importer, the archive, the pulls' table and the PACS nodes. */
+export type DicomNodeServices = Pick<Services, 'config' | 'importer' | 'archive' | 'repos' | 'pacs'> & { notifications?: NotificationService }
+
 /** Starts the DICOM node (C-ECHO, C-STORE into the spool, import of completed studies) of `nora serve`. */
-export async function startDicomNode(s: Services, log: (line: string) => void, opts: { listen?: boolean } = {}): Promise<{ state(): string; stop(): void; pulls?: PullRunner }> {
+export async function startDicomNode(s: DicomNodeServices, log: (line: string) => void, opts: { listen?: boolean } = {}): Promise<{ state(): string; stop(): void; pulls?: PullRunner }> {
   const { dicom } = s.config.main
   if (!dicom.enabled) return { state: () => 'disabled', stop() {} }
   let pulls: PullRunner | undefined // PACS pulls: their studies are imported into the pull's project, not routed
-  const receiver = new DicomReceiver({ config: s.config, importer: s.importer, importQueue: s.importQueue, archive: s.archive, log, pulls: { holds: (key) => pulls?.holds(key) ?? true } })
-  pulls = new PullRunner({ config: s.config, pulls: s.repos.pulls, pacs: s.pacs, archive: s.archive, spool: receiver, log })
-  const scp = new StoreScp(receiver, { aet: dicom.aet, maxPdu: dicom.maxPdu, associationTimeoutMs: dicom.associationTimeoutSeconds * 1000 })
+  const n = s.notifications
+  const onQuarantined = n && (async (q: { project: string; studyUid: string; sender: string; reason: string; importId: number; state: string; series: number }) => n.quarantined({ ...q, projectName: q.project, project: await s.repos.projects.byName(q.project) }))
+  const receiver = new DicomReceiver({ config: s.config, importer: s.importer, archive: s.archive, log, pulls: { holds: (key) => pulls?.holds(key) ?? true }, onQuarantined })
+  pulls = new PullRunner({ config: s.config, pulls: s.repos.pulls, pacs: s.pacs, archive: s.archive, spool: receiver, log, onPullEnded: n && ((pull, state) => n.pullEnded(pull, state)) })
+  const scp = new StoreScp(receiver, { aet: dicom.aet, host: dicom.host, maxPdu: dicom.maxPdu, associationTimeoutMs: dicom.associationTimeoutSeconds * 1000, maxAssociations: dicom.maxAssociations })
   try {
     if (opts.listen !== false) await scp.listen(dicom.port)
   } catch (e) {
-    throw new ServiceError(`DICOM port ${dicom.port} cannot be opened (${(e as Error).message}); set dicom.port in conf/main.conf or NORA_DICOM_PORT, or dicom.enabled: false`)
+    throw new ServiceError(`DICOM port ${dicom.host}:${dicom.port} cannot be opened (${(e as Error).message}); set dicom.port in conf/main.conf or NORA_DICOM_PORT, or dicom.enabled: false`)
   }
   receiver.start()
   await pulls.start()
@@ -176,4 +222,9 @@ export async function startDicomNode(s: Services, log: (line: string) => void, o
       scp.close()
     },
   }
+}
+
+/** The Reading Tool's service (the HTTP API and `nora -p P --reading ID --csv`). */
+export function readingServiceOf(s: Pick<Services, 'repos' | 'archive' | 'rights' | 'studies'>): ReadingService {
+  return new ReadingService({ repos: s.repos, archive: s.archive, rights: s.rights, studies: s.studies, tags: new TagsService(s.repos, s.archive), autoloaders: new AutoloadersService(s.repos, s.archive) })
 }

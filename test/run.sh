@@ -16,7 +16,7 @@ cd "$REPO"
 # Services, in start order (stopped in reverse). Add a name here and a test/services/<name>.sh beside it.
 SERVICES=(${NORA_TEST_SERVICES-mariadb slurm sge})
 # Debian packages the suite uses: real test data, the conversion oracle, DICOM peers, databases, a browser.
-PACKAGES=(python3-nibabel python3-pydicom python3-numpy dcm2niix dcmtk orthanc mariadb-server mariadb-client chromium slurmctld slurmd slurm-client munge)
+PACKAGES=(python3-nibabel python3-pydicom python3-numpy python3-scipy dicom3tools dcm2niix dcmtk orthanc mariadb-server mariadb-client chromium slurmctld slurmd slurm-client munge slapd ldap-utils python3-aiosmtpd)
 
 log() { printf '[run.sh] %s\n' "$*"; }
 die() { printf '[run.sh] error: %s\n' "$*" >&2; exit 1; }
@@ -79,6 +79,12 @@ bun_tool() {
   bun --version >/dev/null || die "bun does not run (bun --version failed)"
 }
 
+# The unprivileged account batch jobs run as: the suite runs nora as root, and nora never runs job code as root.
+job_account() {
+  getent passwd nora-jobs >/dev/null && return 0
+  as_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nora-jobs
+}
+
 STARTED=()
 cleanup() {
   local i
@@ -98,12 +104,15 @@ step "packages (${#PACKAGES[@]} checked)" packages
 step "bun $(command -v bun >/dev/null && bun --version || echo '(npm)')" bun_tool
 step "bun install --frozen-lockfile" bun install --frozen-lockfile --silent
 step "bun run build" bun run --silent build
+step "job account nora-jobs" job_account
 for s in "${SERVICES[@]}"; do
   STARTED+=("$s")
   step "service $s" "${s}_start"
 done
 
-log "bun test${*:+ $*}"
+# bun test's own default is 5 s per test (bunfig.toml cannot change it): too short for tests that start servers or
+# spawn ./nora on a busy machine. A --timeout in ARGS comes later and wins.
+log "bun test --timeout 60000${*:+ $*}"
 rc=0
-bun test "$@" || rc=$?
+bun test --timeout 60000 "$@" || rc=$?
 exit "$rc"

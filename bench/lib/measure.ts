@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 
 export interface Measured {
   wallMs: number
+  /** CPU time (user + system) of the command and the children it waited for (e.g. nora's dcm2niix). */
+  cpuMs: number
   peakRssMb: number
   code: number
   stdoutBytes: number
@@ -32,7 +34,9 @@ export async function measure(cmd: string[], opts: { cwd?: string; env?: Record<
   const code = await proc.exited
   clearInterval(poll)
   await drain
-  return { wallMs: performance.now() - started, peakRssMb: peak / 1024, code, stdoutBytes, stderr: await stderr }
+  const wallMs = performance.now() - started
+  const cpuMs = Number(proc.resourceUsage()?.cpuTime.total ?? 0) / 1000
+  return { wallMs, cpuMs, peakRssMb: peak / 1024, code, stdoutBytes, stderr: await stderr }
 }
 
 export function rssMbOf(pid: number): number {

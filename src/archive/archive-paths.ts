@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs'
-import { dirname, join, relative, resolve, sep, basename } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import { PathError, UsageError } from '../core/errors'
+import { realish } from '../core/safe-path'
 
 /** Where things live under the data root. */
 export const projectsDir = (dataRoot: string) => join(dataRoot, 'projects')
@@ -17,15 +17,6 @@ export function checkProjectName(name: string): void {
 export function checkIdSegment(id: string, what: 'patients_id' | 'studies_id'): void {
   if (!id || id === '.' || id === '..' || /[/\\#\0-\x1f]/.test(id) || id.length > 128)
     throw new UsageError(`${what} "${id}": must be 1-128 characters without "/", "\\", "#" or control characters, and not "." or ".."`)
-}
-
-/** The real path of `p`, or of its nearest existing ancestor joined with the rest (for files not yet written). */
-function realish(p: string): string {
-  const abs = resolve(p)
-  if (existsSync(abs)) return realpathSync(abs)
-  const parent = dirname(abs)
-  if (parent === abs) return abs
-  return join(realish(parent), basename(abs))
 }
 
 /**

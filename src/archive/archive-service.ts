@@ -2,13 +2,15 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import type { Rights } from '../auth/rights'
 import { NotFoundError, UsageError, ConflictError } from '../core/errors'
-import type { FileEntry, Project, User } from '../core/types'
+import { safeJoin } from '../core/safe-path'
+import type { Action, FileEntry, Project, User } from '../core/types'
 import type { Repos } from '../store/repos'
 import type { FileRow } from '../store/repos/files-repo'
 import { checkIdSegment, checkProjectName, projectDir, resolveInside } from './archive-paths'
+import { secureProjectDir } from './project-group'
 import { checkRelative, filePatternToLike, parseFilePattern, parsePsid, type StudyRef } from './file-pattern'
 import { fileTypeOf } from './file-types'
-import { headerOfFile } from './file-header'
+import { ArchiveWriter } from './archive-writer'
 import { DEFAULT_POLICY, policyOf, type ProjectPolicy } from './project-policy'
 import { checkNaming } from '../dicom/series-naming'
 
@@ -21,6 +23,8 @@ export class ArchiveService {
     private readonly dataRoot: string,
     private readonly repos: Pick<Repos, 'projects' | 'subjects' | 'files' | 'tags' | 'rights'>,
     private readonly rights: Rights,
+    /** Registers files in one transaction (src/archive/archive-writer.ts); import and uploads write through it too. */
+    readonly writer: ArchiveWriter,
   ) {}
 
   async requireProject(name: string): Promise<Project> {
@@ -38,7 +42,7 @@ export class ArchiveService {
   }
 
   /** Looks up a project and checks the user may do `action` on it. */
-  async open(actor: User, name: string, action: 'read' | 'write' | 'admin'): Promise<Project> {
+  async open(actor: User, name: string, action: Action): Promise<Project> {
     const project = await this.requireProject(name)
     await this.rights.require(actor, action, project)
     return project
@@ -51,6 +55,7 @@ export class ArchiveService {
     const project = await this.repos.projects.create(name, description)
     await this.repos.projects.saveSettings(project.id, { policy })
     mkdirSync(projectDir(this.dataRoot, name), { recursive: true })
+    secureProjectDir(projectDir(this.dataRoot, name), name) // its own group (2770) as root; closed to others
     if (!actor.isSiteAdmin) await this.repos.rights.grant(actor.id, project.id, 'admin')
     return project
   }
@@ -83,12 +88,14 @@ export class ArchiveService {
 
   /**
    * Registers files that lie inside the project folder (`<pid>/<sid>/<path>`), creating subject and study when
-   * new. A path outside the project, or leaving it through `..` or a symlink, is refused before anything is written.
+   * new. A path outside the project, or leaving it through `..` or a symlink, is refused before anything is written;
+   * the files of one study are registered in one transaction, with their image headers (files.meta).
    */
   async addFiles(actor: User, projectName: string, paths: string[], tags: string[] = [], warn: (m: string) => void = () => {}): Promise<FileEntry[]> {
     const project = await this.open(actor, projectName, 'write')
     const root = this.projectDir(project)
-    const planned = paths.map((p) => {
+    const byStudy = new Map<string, { patientsId: string; studiesId: string; files: { rel: string; abs: string; at: number }[] }>()
+    for (const [at, p] of paths.entries()) {
       const real = resolveInside(root, p, 'file')
       if (!existsSync(real) || !statSync(real).isFile()) throw new NotFoundError(`file ${p} does not exist (or is not a regular file)`)
       const parts = relative(root, real).split('/')
@@ -96,20 +103,20 @@ export class ArchiveService {
       const [pid, sid, ...rest] = parts as [string, string, ...string[]]
       checkIdSegment(pid, 'patients_id')
       checkIdSegment(sid, 'studies_id')
-      return { real, pid, sid, path: rest.join('/') }
-    })
-    const added: FileEntry[] = []
-    for (const f of planned) {
-      const subject = await this.repos.subjects.ensureSubject(project.id, f.pid)
-      const study = await this.repos.subjects.ensureStudy(project.id, subject.id, f.sid)
-      const size = statSync(f.real).size
-      const { header, problem } = headerOfFile(f.real, f.path)
-      if (problem) warn(`${f.real}: registered without image metadata: ${problem}`)
-      const id = await this.repos.files.upsert(project.id, study.id, f.path, size, fileTypeOf(f.path), header ?? null)
-      if (tags.length) await this.repos.tags.add('file', [id], tags)
-      added.push(this.entry(project, { id, path: f.path, size, patients_id: f.pid, studies_id: f.sid, tags: await this.repos.tags.of('file', id) }))
+      const key = `${pid}#${sid}`
+      if (!byStudy.has(key)) byStudy.set(key, { patientsId: pid, studiesId: sid, files: [] })
+      byStudy.get(key)!.files.push({ rel: rest.join('/'), abs: real, at })
     }
-    return added
+    const added: FileEntry[] = []
+    for (const study of byStudy.values()) {
+      const { ids } = await this.writer.register(project, study, study.files, { headers: true, warn })
+      for (const [i, f] of study.files.entries()) {
+        const id = ids[i]!
+        if (tags.length) await this.repos.tags.add('file', [id], tags)
+        added[f.at] = this.entry(project, { id, path: f.rel, size: statSync(f.abs).size, patients_id: study.patientsId, studies_id: study.studiesId, tags: await this.repos.tags.of('file', id) })
+      }
+    }
+    return added.filter(Boolean)
   }
 
   /** Deletes registered files from the store and the disk. */
@@ -148,13 +155,15 @@ export class ArchiveService {
     }
     const trash = join(this.dataRoot, 'trash', project.name, new Date().toISOString().replace(/[:.]/g, '-'))
     for (const t of targets) {
-      const rel = t.study ? join(t.subject.patientsId, t.study.studiesId) : t.subject.patientsId
+      // Ids come from the database: joined only by safeJoin, so that no id moves more than its own folder.
+      const segments = t.study ? [t.subject.patientsId, t.study.studiesId] : [t.subject.patientsId]
+      const from = safeJoin(this.projectDir(project), ...segments)
+      const to = safeJoin(trash, ...segments)
       if (t.study) await this.repos.subjects.deleteStudy(t.study.id)
       else await this.repos.subjects.deleteSubject(t.subject.id)
-      const from = join(this.projectDir(project), rel)
       if (existsSync(from)) {
-        mkdirSync(dirname(join(trash, rel)), { recursive: true })
-        renameSync(from, join(trash, rel))
+        mkdirSync(dirname(to), { recursive: true })
+        renameSync(from, to)
       }
     }
     return targets.map((t) => t.psid)

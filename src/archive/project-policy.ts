@@ -11,9 +11,14 @@ export interface ProjectPolicy {
   naming: string
   /** Keep each series' original DICOM as a tar.gz beside the study (default), or drop it once converted. */
   keepDicom: boolean
+  /**
+   * Pseudonymised projects: `keep` dates and times as acquired (DICOM PS3.15's Retain Longitudinal Temporal
+   * Information with Full Dates Option, the default) or `remove` them (the Basic Profile's action).
+   */
+  dates: 'keep' | 'remove'
 }
 
-export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash', naming: DEFAULT_NAMING, keepDicom: true }
+export const DEFAULT_POLICY: ProjectPolicy = { identity: 'keep', pseudonymMode: 'hash', naming: DEFAULT_NAMING, keepDicom: true, dates: 'keep' }
 
 export function policyOf(settings: Record<string, unknown>): ProjectPolicy {
   const p = (settings.policy ?? {}) as Partial<ProjectPolicy>
@@ -22,6 +27,7 @@ export function policyOf(settings: Record<string, unknown>): ProjectPolicy {
     pseudonymMode: p.pseudonymMode === 'sequential' ? 'sequential' : 'hash',
     naming: typeof p.naming === 'string' && p.naming ? p.naming : DEFAULT_NAMING,
     keepDicom: p.keepDicom !== false,
+    dates: p.dates === 'remove' ? 'remove' : 'keep',
   }
 }
 
@@ -30,5 +36,11 @@ export function parsePolicy(text: string, naming = DEFAULT_NAMING): ProjectPolic
   const [identity, mode] = text.split(':')
   if ((identity !== 'keep' && identity !== 'pseudonymize') || (mode !== undefined && mode !== 'hash' && mode !== 'sequential'))
     throw new UsageError(`policy "${text}": use keep, pseudonymize, pseudonymize:hash or pseudonymize:sequential`)
-  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash', naming, keepDicom: true }
+  return { identity, pseudonymMode: mode === 'sequential' ? 'sequential' : 'hash', naming, keepDicom: true, dates: 'keep' }
+}
+
+/** `keep` or `remove` (the CLI's --dates). */
+export function parseDates(text: string): ProjectPolicy['dates'] {
+  if (text !== 'keep' && text !== 'remove') throw new UsageError(`--dates "${text}": use keep (dates and times as acquired) or remove`)
+  return text
 }

@@ -32,6 +32,13 @@ export const slurmConfRule = object({
   projects: recordOf(resources()),
   /** How often the scheduler is asked about the jobs nora waits for. */
   pollMs: integer(100, 600_000, 2000),
+  /**
+   * The runs of a batch step go to the scheduler as one array job (sbatch --array, qsub -t). At most this many of
+   * its tasks run at once (`%N`, `-tc N`); 0: as the scheduler decides.
+   */
+  arrayLimit: integer(0, 1_000_000, 0),
+  /** At most this many tasks in one array job (more runs: several arrays); 0: the cluster's MaxArraySize / max_aj_tasks; 1: no arrays. */
+  arrayMax: integer(0, 10_000_000, 0),
 })
 
 export type SlurmConf = ReturnType<typeof slurmConfRule.parse>

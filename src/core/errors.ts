@@ -54,3 +54,19 @@ export class RateLimitError extends NoraError {
   override readonly exitCode = 3
   override readonly status = 429
 }
+
+/** A request body larger than the configured limit (http.maxUploadMb). */
+export class TooLargeError extends NoraError {
+  override readonly status = 413
+}
+
+/** Taking the request would leave the data disk with less free space than data.minFreeMb. */
+export class InsufficientStorageError extends NoraError {
+  override readonly exitCode = 4
+  override readonly status = 507
+}
+
+/** A request body sent without a length where one is required. */
+export class LengthRequiredError extends NoraError {
+  override readonly status = 411
+}

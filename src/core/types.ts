@@ -1,6 +1,7 @@
 /** Domain types shared by services, the store and the interfaces. */
-export type Role = 'read' | 'write' | 'admin'
-export const ROLES: readonly Role[] = ['read', 'write', 'admin']
+/** A user's role on a project, lowest first: `jobs` is write plus running batch jobs; `admin` has both. */
+export type Role = 'read' | 'write' | 'jobs' | 'admin'
+export const ROLES: readonly Role[] = ['read', 'write', 'jobs', 'admin']
 
 export interface Project {
   id: number
@@ -18,7 +19,17 @@ export interface User {
   source: 'local' | 'ldap'
   disabled: boolean
   createdAt: number
+  /**
+   * Set when the user acts through a job's run token: the rights are those of `role` on project `projectId` and
+   * nothing else (no site admin, no other project).
+   */
+  scope?: { projectId: number; role: Role }
+  /** The user's styling theme (their saved preference; none: the default, dark), set for signed-in browsers. */
+  theme?: Theme
 }
+
+export const THEMES = ['dark', 'light'] as const
+export type Theme = (typeof THEMES)[number]
 
 export interface Subject {
   id: number
@@ -55,5 +66,17 @@ export interface FileEntry {
   tags: string[]
 }
 
-/** What a user may do on a project. */
-export type Action = 'read' | 'write' | 'admin'
+/** What a user may do on a project (`jobs`: launch batch jobs). */
+export type Action = 'read' | 'write' | 'jobs' | 'admin'
+
+/**
+ * What a finished import reports to `onImported` (ImportService -> autoexecution, wired in app.ts): the studies that
+ * got new or changed series. Here because importer and jobs are peers that never import each other.
+ */
+export interface ImportedStudies {
+  importId: number
+  project: Project
+  userId: number | null
+  psids: string[]
+  autoexecQueue?: string
+}

@@ -27,13 +27,9 @@ export function sessionCookieOf(request: Request): string | undefined {
  * Who is calling: an API token (`Authorization: Bearer nora_...` or `X-Nora-Token`) or a session cookie.
  * A wrong token is an error, not an anonymous call: the caller meant to authenticate.
  */
-export async function callerOf(auth: AuthService, request: Request): Promise<Caller | undefined> {
+export async function callerOf(auth: Pick<AuthService, 'userForToken' | 'session'>, request: Request): Promise<Caller | undefined> {
   const bearer = request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? request.headers.get('x-nora-token') ?? undefined
   if (bearer) return { user: await auth.userForToken(bearer), via: 'token' }
   const session = await auth.session(sessionCookieOf(request))
   return session && { user: session.user, via: 'session', csrfToken: session.csrfToken }
-}
-
-export function clientAddress(request: Request, server: { requestIP(r: Request): { address: string } | null } | null | undefined): string {
-  return server?.requestIP(request)?.address ?? 'local'
 }

@@ -26,9 +26,27 @@ export function errorResponse(request: Request, error: unknown, siteName: string
   return html(renderPage('error', { title: String(status), site: siteName, status, message }), status)
 }
 
-/** Only local paths: `next=//evil.example` or `next=https://...` would be an open redirect. */
+const HERE = 'http://nora.invalid'
+
+/**
+ * Where to go after signing in: a path on this site, or `/`. Read as a browser reads a Location: tabs and newlines
+ * are dropped (`/\t/evil.example` is `//evil.example`), `\` is `/` and `//host` is another site. The value is parsed
+ * by the URL standard's parser against this site, and only a result on this site whose path does not itself begin
+ * with `//` or `/\` survives, serialised (percent-encoded) as path, query and fragment.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/'
+  if (!next) return '/'
+  const stripped = next.replace(/[\t\n\r]/g, '')
+  if (!stripped.startsWith('/') || /^[\/\\]{2}/.test(stripped)) return '/'
+  let url: URL
+  try {
+    url = new URL(stripped, `${HERE}/`)
+  } catch {
+    return '/'
+  }
+  if (url.origin !== HERE || url.username || url.password) return '/'
+  const path = url.pathname.replace(/^\/+/, '/') // "/.//evil.example" resolves to "//evil.example"
+  return path + url.search + url.hash
 }
 
 /** To the login page, coming back here afterwards. */
@@ -39,3 +57,7 @@ export function loginRedirect(request: Request): Response {
 
 /** "1 study", "7 studies". */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** A project's counts as the desktop's header shows them: `3 subjects · 4 studies · 12 files`. */
+export const countsLine = (s: { subjects: number; studies: number; files: number }) =>
+  [plural(s.subjects, 'subject'), plural(s.studies, 'study', 'studies'), plural(s.files, 'file')].join(' · ')

@@ -1,4 +1,5 @@
 import Mustache from 'mustache'
+import { assetUrl, withHashedAssets } from './static-assets'
 import base from '../../templates/layouts/base.mustache' with { type: 'text' }
 import desktop from '../../templates/pages/desktop.mustache' with { type: 'text' }
 import errorPage from '../../templates/pages/error.mustache' with { type: 'text' }
@@ -18,12 +19,21 @@ import desktopUpload from '../../templates/partials/desktop/upload.mustache' wit
 import batchtool from '../../templates/pages/batchtool.mustache' with { type: 'text' }
 import gridstats from '../../templates/pages/gridstats.mustache' with { type: 'text' }
 import jobsRows from '../../templates/partials/jobs/rows.mustache' with { type: 'text' }
+import profile from '../../templates/pages/profile.mustache' with { type: 'text' }
+import notifications from '../../templates/pages/notifications.mustache' with { type: 'text' }
+import notificationsMenu from '../../templates/partials/notifications/menu.mustache' with { type: 'text' }
+import adminUsers from '../../templates/pages/admin-users.mustache' with { type: 'text' }
+import adminProjects from '../../templates/pages/admin-projects.mustache' with { type: 'text' }
+import adminLog from '../../templates/pages/admin-log.mustache' with { type: 'text' }
+import adminSettings from '../../templates/pages/admin-settings.mustache' with { type: 'text' }
+import adminNav from '../../templates/partials/admin/nav.mustache' with { type: 'text' }
+import fork from '../../templates/pages/fork.mustache' with { type: 'text' }
 
 /**
  * Server-rendered templates (mustache: `{{x}}` always escapes, and templates hold no code). Imported as text so
  * that `bun build --compile` embeds them in the binary.
  */
-const PAGES = { login, desktop, error: errorPage, pacs, batchtool, gridstats } as const
+const PAGES = { login, desktop, error: errorPage, pacs, batchtool, gridstats, profile, notifications, 'admin-users': adminUsers, 'admin-projects': adminProjects, 'admin-log': adminLog, 'admin-settings': adminSettings, fork } as const
 const PARTIALS: Record<string, string> = {
   'project-list': projectList,
   'table-region': tableRegion,
@@ -37,20 +47,24 @@ const PARTIALS: Record<string, string> = {
   'pacs-pull': pacsPull,
   'pacs-pulls': pacsPulls,
   'jobs-rows': jobsRows,
+  'notifications-menu': notificationsMenu,
+  'admin-nav': adminNav,
 }
 
 export type PageName = keyof typeof PAGES
 
 /** A whole page inside the base layout. */
 export function renderPage(page: PageName, view: Record<string, unknown>): string {
-  return Mustache.render(base, view, { ...PARTIALS, content: PAGES[page] })
+  // Page scripts given as data are escaped by mustache ("/" -> "&#x2F;"): hash them before rendering.
+  const scripts = Array.isArray(view.pageScripts) ? { pageScripts: (view.pageScripts as string[]).map(assetUrl) } : {}
+  return withHashedAssets(Mustache.render(base, { ...view, ...scripts }, { ...PARTIALS, content: PAGES[page] }))
 }
 
 /** The region a page includes, alone: what an htmx request gets. */
 export function renderRegion(page: PageName, view: Record<string, unknown>): string {
-  return Mustache.render(PAGES[page], view, PARTIALS)
+  return withHashedAssets(Mustache.render(PAGES[page], view, PARTIALS))
 }
 
 export function renderPartial(name: keyof typeof PARTIALS & string, view: Record<string, unknown>): string {
-  return Mustache.render(PARTIALS[name]!, view, PARTIALS)
+  return withHashedAssets(Mustache.render(PARTIALS[name]!, view, PARTIALS))
 }

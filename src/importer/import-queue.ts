@@ -1,5 +1,3 @@
-import type { Project } from '../core/types'
-import type { ImportOptions } from './import-service'
 import type { QueuedImport } from './queued-import'
 
 /**
@@ -11,20 +9,10 @@ export class ImportQueue {
   private readonly waiting: (() => Promise<unknown>)[] = []
   private idleWaiters: (() => void)[] = []
 
-  /** Set when main.conf import.executor is "queue" (and jobs.queue slurm/sge): accepted imports run as cluster jobs. */
+  /** Set when main.conf import.executor is "queue" (and jobs.queue slurm/sge): ImportService.submit hands imports to it (system batches of the jobs service). */
   cluster?: QueuedImport
 
   constructor(private readonly parallel = 1) {}
-
-  /**
-   * An import the server accepted: submitted as a cluster job when `cluster` is set (the source is staged by it),
-   * else run here by `inline` (which also cleans up).
-   */
-  accept(job: { id: number; project: Project; userId: number | null; source: string; opts?: ImportOptions; cleanup?: () => void }, inline: () => Promise<unknown>): void {
-    const cluster = this.cluster
-    if (!cluster) return this.enqueue(inline)
-    this.enqueue(() => cluster.submit(job.id, job.project, job.userId, job.source, job.opts, job.cleanup))
-  }
 
   enqueue(work: () => Promise<unknown>): void {
     this.waiting.push(work)

@@ -1,22 +1,20 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs'
-import { hostname } from 'node:os'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { checkIdSegment, projectDir } from '../archive/archive-paths'
-import { fileTypeOf } from '../archive/file-types'
+import { placeFile, type ArchiveWriter } from '../archive/archive-writer'
 import type { Rights } from '../auth/rights'
 import { NotFoundError } from '../core/errors'
-import { isAlive } from '../core/process-alive'
-import type { Project, User } from '../core/types'
-import type { Db } from '../store/db'
-import { createRepos, type Repos } from '../store/repos'
+import { removeInside, safeJoin, safeRelativeSegments } from '../core/safe-path'
+import { isAlive, RUNNER_ID as RUNNER } from '../core/process-alive'
+import type { ImportedStudies, Project, User } from '../core/types'
+import type { Repos } from '../store/repos'
 import { emptyCounts, type ImportCounts, type ImportRecord } from '../store/repos/imports-repo'
 import { readBundle, writeBundle } from './dicom-bundle'
 import { planImport, type PlanOptions, type SeriesPlan, type StudyPlan } from './import-plan'
 import { stageSource, type StageProblem, type StagedExtra } from './stage-source'
-import { anonymizeDicomFile } from '../dicom/anonymize'
 import { policyOf, type ProjectPolicy } from '../archive/project-policy'
 import type { Pseudonyms } from './pseudonyms'
-import type { StagedInstance } from './import-plan'
+import type { ImportQueue } from './import-queue'
 
 /** What the importer needs of a DICOM-to-NIfTI converter (src/dicom/convert implements it). */
 export interface SeriesConverter {
@@ -30,13 +28,22 @@ export interface ImportOptions extends PlanOptions {
   autoexecQueue?: string
 }
 
-/** What a finished import reports to `onImported` (autoexecution): the studies that got new or changed series. */
-export interface ImportedStudies {
-  importId: number
+/** How an import is submitted (ImportService.submit). */
+export interface SubmitOptions extends ImportOptions {
+  /** What the import record shows as its source (default: the source path). */
+  label?: string
+  /** Runs once the source is no longer needed: the import ended, or its job staged it, or it was refused. */
+  cleanup?: () => void
+  /** Run now, in this process (the CLI's import with its progress bar), not on the import queue. */
+  here?: boolean
+  onProgress?: (p: ImportProgress) => void
+}
+
+/** A submitted import: its id and project at once; `ended` its record once it ended here, or once it was handed to an import job (state "queued"). */
+export interface SubmittedImport {
+  id: number
   project: Project
-  userId: number | null
-  psids: string[]
-  autoexecQueue?: string
+  ended: Promise<ImportRecord>
 }
 
 export interface ImportProgress {
@@ -55,7 +62,6 @@ interface StudyTarget {
 }
 
 const OUT_STEM = 'nora_out'
-const RUNNER = `${hostname()}:${process.pid}`
 
 /** Runs `work` over the items, at most `limit` at once. */
 async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -68,19 +74,6 @@ async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<
 
 const DICOM_FOLDER = 'dicom'
 
-/** Moves a file, across file systems too. */
-function moveFile(from: string, to: string): void {
-  mkdirSync(dirname(to), { recursive: true })
-  try {
-    renameSync(from, to)
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'EXDEV') throw e
-    copyFileSync(from, `${to}.tmp`)
-    renameSync(`${to}.tmp`, to)
-    unlinkSync(from)
-  }
-}
-
 /**
  * DICOM (zip, tar, tar.gz, folder) to NIfTI in a project: unpack into a staging folder, read headers, sort into
  * subjects/studies/series, convert each series, then move its files into the archive and register them in one
@@ -89,10 +82,49 @@ function moveFile(from: string, to: string): void {
  */
 export class ImportService {
   constructor(
-    private readonly deps: { dataRoot: string; db: Db; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms; maxParallel: number; onImported?: (e: ImportedStudies) => unknown },
+    private readonly deps: { dataRoot: string; writer: ArchiveWriter; repos: Repos; rights: Rights; converter: SeriesConverter; pseudonyms: Pseudonyms; queue: Pick<ImportQueue, 'enqueue' | 'cluster'>; maxParallel: number; onImported?: (e: ImportedStudies) => unknown; onEnded?: (r: ImportRecord, project: Project) => unknown },
   ) {}
 
-  /** Checks the user may write the project, and records a queued import. */
+  /**
+   * The one way into the archive for DICOM: checks the actor may write the project (once), records the import, and
+   * runs it on the import queue — here, or as a job on the cluster's import queue when main.conf import.executor is
+   * "queue" — or, with `here`, now in this process. `cleanup` runs when the source is no longer needed, also when
+   * the import is refused.
+   */
+  async submit(actor: User, projectName: string, source: string, options: SubmitOptions = {}): Promise<SubmittedImport> {
+    const { label, cleanup = () => {}, here, onProgress, ...opts } = options
+    let created: { id: number; project: Project }
+    try {
+      created = await this.create(actor, projectName, label ?? source)
+    } catch (e) {
+      cleanup()
+      throw e
+    }
+    const { id, project } = created
+    const runHere = () => this.run(id, project, source, opts, onProgress).finally(cleanup)
+    if (here) return { id, project, ended: runHere() }
+    const { queue } = this.deps
+    const ended = new Promise<ImportRecord>((resolve, reject) => {
+      queue.enqueue(async () => {
+        const cluster = queue.cluster
+        try {
+          if (!cluster) return resolve(await runHere())
+          await cluster.submit(id, project, actor.id || null, source, opts, cleanup)
+          resolve((await this.deps.repos.imports.get(id))!)
+        } catch (e) {
+          reject(e)
+          throw e // the queue logs it
+        }
+      })
+    })
+    ended.catch(() => undefined) // callers that answer at once do not wait for it; the queue has logged the failure
+    return { id, project, ended }
+  }
+
+  /**
+   * Checks the user may write the project, and records a queued import without running it: submit's first step,
+   * public only for tests that hand the record to an import job themselves (import-queue-slurm).
+   */
   async create(actor: User, projectName: string, source: string): Promise<{ id: number; project: Project }> {
     const project = await this.deps.repos.projects.byName(projectName)
     if (!project) throw new NotFoundError(`no project "${projectName}"; nora --admin projects lists them`)
@@ -117,10 +149,19 @@ export class ImportService {
       if (h !== host || !pid || isAlive(Number(pid))) continue
       if (existsSync(join(this.deps.dataRoot, 'imports', 'queued', String(u.id)))) continue // a queued import's job runs it (QueuedImport.recover)
       await this.deps.repos.imports.update(u.id, { state: 'failed', phase: 'interrupted', message: 'interrupted: the process running it ended; run the same import again to complete it' })
-      rmSync(join(this.deps.dataRoot, 'imports', String(u.id)), { recursive: true, force: true })
+      removeInside(this.stagingRoot(), this.stagingOf(u.id))
       dead.push(u.id)
     }
     return dead
+  }
+
+  /** data/imports: staging folders of running imports (data/imports/<id>) live here. */
+  private stagingRoot(): string {
+    return join(this.deps.dataRoot, 'imports')
+  }
+
+  private stagingOf(id: number): string {
+    return safeJoin(this.stagingRoot(), String(id))
   }
 
   async status(id: number): Promise<(ImportRecord & { problems: StageProblem[] }) | undefined> {
@@ -128,10 +169,13 @@ export class ImportService {
     return r && { ...r, problems: await this.deps.repos.imports.problems(id) }
   }
 
-  /** Runs an import to its end; never throws for bad input: problems are recorded and the rest imports. */
+  /**
+   * Runs a recorded import to its end (submit's, or a queued import's job: nora --run-import); never throws for bad
+   * input: problems are recorded and the rest imports.
+   */
   async run(id: number, project: Project, source: string, opts: ImportOptions = {}, onProgress?: (p: ImportProgress) => void): Promise<ImportRecord> {
     const { repos } = this.deps
-    const staging = join(this.deps.dataRoot, 'imports', String(id))
+    const staging = this.stagingOf(id)
     const counts = emptyCounts()
     let lastSave = 0
     const progress = async (phase: string, done: number, total: number, force = false) => {
@@ -153,15 +197,23 @@ export class ImportService {
       const staged = await stageSource(source, join(staging, 'in'), {
         extraExtensions: opts.extraExtensions ?? [],
         onEntry: (n) => void progress('unpacking', n, 0),
+        copy: policy.identity === 'pseudonymize', // pseudonymizeStaged rewrites the staged files
       })
       if (policy.identity === 'pseudonymize') {
-        const lost = await this.pseudonymize(project, policy, staged.instances, opts)
+        const { pseudonymizeStaged } = await import('./pseudonymize-staged') // dcmjs: loaded only for these projects
+        const lost = await pseudonymizeStaged(this.deps.pseudonyms, project, policy, staged.instances, opts.patientsId)
         scrub = lost.scrub
         staged.instances = staged.instances.filter((i) => !lost.failed.has(i))
         for (const p of lost.problems) await problem(p)
       }
       for (const p of staged.problems) await problem(p)
-      const plans = planImport(staged.instances, { ...opts, naming: policy.naming })
+      const planned = planImport(staged.instances, { ...opts, naming: policy.naming })
+      // A study whose id cannot be a folder (PatientID "..") is reported and left out; the rest imports.
+      for (const study of planned.filter((p) => p.refused)) {
+        const instances = study.series.flatMap((s) => s.instances)
+        await problem({ file: instances[0]!.sourceName, kind: 'error', message: `study ${study.studyUid} (${instances.length} instance(s)) left out: ${study.refused}; import it with --patients_id/--studies_id` })
+      }
+      const plans = planned.filter((p) => !p.refused)
       const totalSeries = plans.reduce((n, s) => n + s.series.length, 0)
       let doneSeries = 0
       const subjects = new Set<string>()
@@ -169,7 +221,7 @@ export class ImportService {
       const tasks: { target: StudyTarget; series: SeriesPlan; work: string }[] = []
       for (const study of plans) {
         const target = await this.resolveStudy(project, study)
-        for (const series of study.series) tasks.push({ target, series, work: join(staging, `s${tasks.length}`) })
+        for (const series of study.series) tasks.push({ target, series, work: safeJoin(staging, `s${tasks.length}`) })
       }
       const committed = new Set<StudyTarget>()
       await runPool(tasks, this.deps.maxParallel, async ({ target, series, work }) => {
@@ -180,13 +232,13 @@ export class ImportService {
           await problem({ file: `${target.patientsId}/${target.studiesId}/${series.folder}/${series.baseName}`, kind: 'error', message: (e as Error).message })
         }
         if (counts.series > before) committed.add(target)
-        rmSync(work, { recursive: true, force: true })
+        removeInside(staging, work)
         await progress('converting', ++doneSeries, totalSeries)
       })
       for (const t of committed) subjects.add(t.patientsId)
       counts.studies = committed.size
       counts.patients = subjects.size
-      await this.placeExtras(project, staged.extras, plans, opts, counts, problem, scrub)
+      await this.placeExtras(project, staged.extras, planned, opts, counts, problem, scrub)
       // Finished: problems with single files do not fail the import; they are in the report, the rest is in.
       await repos.imports.update(id, { state: 'done', phase: 'finished', done: totalSeries, total: totalSeries, counts, message: counts.errors ? `finished with ${counts.errors} error(s); see the report` : '' })
       if (committed.size && this.deps.onImported) {
@@ -197,9 +249,12 @@ export class ImportService {
     } catch (e) {
       await repos.imports.update(id, { state: 'failed', phase: 'stopped', counts, message: (e as Error).message })
     } finally {
-      rmSync(staging, { recursive: true, force: true })
+      removeInside(this.stagingRoot(), staging)
     }
-    return (await repos.imports.get(id))!
+    const record = (await repos.imports.get(id))!
+    // Whoever started it is told (notifications); what that throws never fails the import.
+    if (this.deps.onEnded) await Promise.resolve(this.deps.onEnded(record, project)).catch((e) => console.error(`after import ${id}:`, e))
+    return record
   }
 
   /**
@@ -218,56 +273,9 @@ export class ImportService {
     return { plan, patientsId: plan.patientsId, studiesId, studyId: existing?.id }
   }
 
-  /** Creates (or finds) the subject and study rows, inside the caller's transaction. */
-  private async createStudy(r: Repos, project: Project, t: StudyTarget): Promise<number> {
-    const subject = await r.subjects.ensureSubject(project.id, t.patientsId, t.plan.subject)
-    const study = await r.subjects.ensureStudy(project.id, subject.id, t.studiesId, {
-      studyDate: t.plan.study.studyDate,
-      description: t.plan.study.description,
-      modality: t.plan.study.modality,
-      studyUid: t.plan.studyUid,
-    })
-    t.studyId = study.id
-    return study.id
-  }
-
-  /**
-   * Replaces each patient by a pseudonym, in the staged files themselves (so that neither dcm2niix, the sidecars
-   * nor the kept DICOM see the original) and in the headers the plan uses. Returns a scrubber for report texts
-   * and the instances that could not be rewritten (they are reported and left out: the source still has them).
-   */
-  private async pseudonymize(project: Project, policy: ProjectPolicy, instances: StagedInstance[], opts: ImportOptions) {
-    const originals = new Set<string>()
-    const failed = new Set<StagedInstance>()
-    const problems: StageProblem[] = []
-    const byPatient = new Map<string, string>()
-    for (const inst of instances) {
-      const h = inst.header
-      for (const s of [h.patientId, h.patientName, ...h.patientName.split(/[\^\s]+/)]) if (s.trim().length >= 3) originals.add(s.trim())
-      const key = opts.patientsId ?? h.patientId
-      let pseudonym = byPatient.get(key)
-      if (!pseudonym) {
-        pseudonym = opts.patientsId ?? (await this.deps.pseudonyms.pseudonymFor(project, policy.pseudonymMode, { patientId: h.patientId, patientName: h.patientName, birthDate: h.birthDate }))
-        byPatient.set(key, pseudonym)
-      }
-      const birthYear = h.birthDate.slice(0, 4)
-      try {
-        anonymizeDicomFile(inst.stagedPath, { pseudonym, birthYear })
-      } catch (e) {
-        failed.add(inst)
-        problems.push({ file: inst.sourceName, kind: 'error', message: `could not be pseudonymised, left out (${(e as Error).message})` })
-        continue
-      }
-      inst.header = { ...h, patientId: pseudonym, patientName: pseudonym, birthDate: birthYear }
-    }
-    const patterns = [...originals].sort((a, b) => b.length - a.length).map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    const re = patterns.length ? new RegExp(patterns.join('|'), 'g') : undefined
-    return { scrub: (text: string) => (re ? text.replace(re, '[pseudonymised]') : text), failed, problems }
-  }
-
   private async importSeries(project: Project, ids: StudyTarget, series: SeriesPlan, work: string, counts: ImportCounts, policy: ProjectPolicy): Promise<void> {
     const anonymize = policy.identity === 'pseudonymize'
-    const { repos, db } = this.deps
+    const { repos } = this.deps
     const known = ids.studyId === undefined ? undefined : await repos.dicom.series(ids.studyId, series.seriesUid)
     const fresh = series.instances.filter((i) => !known?.instances.has(i.header.sopInstanceUid))
     if (fresh.length === 0) {
@@ -280,18 +288,27 @@ export class ImportService {
       const base = baseName
       for (let k = 2; taken.has(`${folder}/${baseName}`); k++) baseName = `${base}_${k}`
     }
-    const studyDir = join(projectDir(this.deps.dataRoot, project.name), ids.patientsId, ids.studiesId)
-    const bundlePath = join(studyDir, DICOM_FOLDER, `${folder}_${baseName}.tar.gz`)
+    // Every path from here is joined by safeJoin: ids, folder and names come from DICOM values (sanitised by the
+    // plan) or from the database, and none may leave the study's folder.
+    const studyDir = safeJoin(projectDir(this.deps.dataRoot, project.name), ids.patientsId, ids.studiesId)
+    const inStudy = (rel: string) => safeJoin(studyDir, ...safeRelativeSegments(rel, 'series file'))
+    const bundlePath = safeJoin(studyDir, DICOM_FOLDER, `${folder}_${baseName}.tar.gz`)
     const inputs = fresh.map((i) => ({ path: i.stagedPath, name: `${i.header.sopInstanceUid}.dcm` }))
     // New instances of a known series re-convert it from its kept originals. Were they dropped (policy), the new
     // instances are converted on their own, beside the earlier files: s003_n121.nii from the 121st instance on.
-    const dropped = known !== undefined && !existsSync(bundlePath)
+    // So too in pseudonymised projects: their kept originals have no private attributes, which dcm2niix may need.
+    const dropped = known !== undefined && (anonymize || !existsSync(bundlePath))
     if (known && !dropped) {
-      for (const p of await readBundle(bundlePath, join(work, 'old'))) inputs.push({ path: p, name: basename(p).replace(/^old-\d+-/, '') })
+      for (const p of await readBundle(bundlePath, safeJoin(work, 'old'))) inputs.push({ path: p, name: basename(p).replace(/^old-\d+-/, '') })
     }
     const stem = dropped ? `${baseName}_n${known.instances.size + 1}` : baseName
-    const out = join(work, 'out')
+    const out = safeJoin(work, 'out')
     mkdirSync(out, { recursive: true })
+    // The originals' bundle is packed while dcm2niix converts (another core), into the work folder: it enters the
+    // archive with the NIfTIs. Pseudonymised projects pack theirs after conversion (private attributes go first).
+    const bundled = safeJoin(work, 'bundle.tar.gz')
+    const packing = policy.keepDicom && !anonymize ? writeBundle(bundled, inputs) : undefined
+    packing?.catch(() => undefined) // awaited below; a failure is the series' error there
     // A series dcm2niix cannot convert is still kept, as its DICOM bundle: nothing is lost, and it is reported.
     let made: string[] = []
     let why = ''
@@ -309,12 +326,14 @@ export class ImportService {
     } catch (e) {
       why = `conversion failed (${(e as Error).message.slice(0, 300)})`
     }
+    await packing
     // Everything is staged: move files into place, then make them visible in one transaction.
     const placed: { rel: string; abs: string }[] = []
     for (const p of made) {
       const rel = `${folder}/${stem}${basename(p).slice(OUT_STEM.length)}`
-      moveFile(p, join(studyDir, rel))
-      placed.push({ rel, abs: join(studyDir, rel) })
+      const abs = safeJoin(studyDir, folder, `${stem}${basename(p).slice(OUT_STEM.length)}`)
+      placeFile(p, abs)
+      placed.push({ rel, abs })
     }
     // What an earlier conversion of this series made and this one did not (e.g. an _Eq_1 volume of a partial
     // series) goes, with the new files becoming visible.
@@ -324,26 +343,24 @@ export class ImportService {
     // The originals are kept by policy, and always for a series dcm2niix could not convert: nothing is lost.
     if (policy.keepDicom || why) {
       const rel = `${DICOM_FOLDER}/${folder}_${stem}.tar.gz`
-      await writeBundle(join(studyDir, rel), inputs)
-      placed.push({ rel, abs: join(studyDir, rel) })
+      const abs = safeJoin(studyDir, DICOM_FOLDER, `${folder}_${stem}.tar.gz`)
+      if (!packing) {
+        if (anonymize) {
+          const { removePrivateFromFile } = await import('../dicom/anonymize')
+          for (const i of inputs) removePrivateFromFile(i.path) // the Basic Profile's last row; converted already
+        }
+        await writeBundle(bundled, inputs)
+      }
+      placeFile(bundled, abs)
+      placed.push({ rel, abs })
     }
-    await db.transaction(async (tx) => {
-      const r = createRepos(tx)
-      const studyId = await this.createStudy(r, project, ids)
-      for (const rel of stale) await r.files.deletePath(studyId, rel)
-      for (const f of placed) await r.files.upsert(project.id, studyId, f.rel, statSync(f.abs).size, fileTypeOf(f.rel))
-      await r.dicom.record(tx, {
-        projectId: project.id,
-        studyId,
-        seriesUid: series.seriesUid,
-        folder,
-        baseName,
-        description: series.description,
-        sopUids: series.instances.map((i) => i.header.sopInstanceUid),
-        outputs,
-      })
+    const study = { patientsId: ids.patientsId, studiesId: ids.studiesId, subject: ids.plan.subject, study: { studyDate: ids.plan.study.studyDate, description: ids.plan.study.description, modality: ids.plan.study.modality, studyUid: ids.plan.studyUid } }
+    const { studyId } = await this.deps.writer.register(project, study, placed, {
+      stale,
+      also: (r, tx, studyId) => r.dicom.record(tx, { projectId: project.id, studyId, seriesUid: series.seriesUid, folder, baseName, description: series.description, sopUids: series.instances.map((i) => i.header.sopInstanceUid), outputs }),
     })
-    for (const rel of stale) rmSync(join(studyDir, rel), { force: true })
+    ids.studyId = studyId
+    for (const rel of stale) rmSync(inStudy(rel), { force: true })
     counts.series++
     counts.instances += fresh.length
     counts.files += placed.length
@@ -359,18 +376,27 @@ export class ImportService {
       const dir = dirname(extra.sourceName)
       const byFolder = plans.find((s) => s.series.some((se) => se.instances.some((i) => dirname(i.sourceName) === dir)))
       const plan = byFolder ?? (plans.length === 1 ? plans[0] : undefined)
+      if (plan?.refused) {
+        await problem({ file: extra.sourceName, kind: 'skipped', message: `extra file of a study that was left out (${plan.refused})` })
+        continue
+      }
       const pid = plan?.patientsId ?? opts.patientsId
       const sid = plan ? (await this.resolveStudy(project, plan)).studiesId : opts.studiesId
       if (!pid || !sid) {
         await problem({ file: extra.sourceName, kind: 'skipped', message: 'extra file with no study to go to; give --patients_id and --studies_id' })
         continue
       }
-      const subject = await this.deps.repos.subjects.ensureSubject(project.id, pid)
-      const study = await this.deps.repos.subjects.ensureStudy(project.id, subject.id, sid)
-      const rel = `extra/${scrub(basename(extra.sourceName)).replace(/[^\w.-]/g, '_')}`
-      const abs = join(projectDir(this.deps.dataRoot, project.name), pid, sid, rel)
-      moveFile(extra.stagedPath, abs)
-      await this.deps.repos.files.upsert(project.id, study.id, rel, statSync(abs).size, fileTypeOf(rel))
+      const name = scrub(basename(extra.sourceName)).replace(/[^\w.-]/g, '_')
+      const rel = `extra/${name}`
+      let abs: string
+      try {
+        abs = safeJoin(projectDir(this.deps.dataRoot, project.name), pid, sid, 'extra', name)
+      } catch (e) {
+        await problem({ file: extra.sourceName, kind: 'error', message: `extra file not placed: ${(e as Error).message}` })
+        continue
+      }
+      placeFile(extra.stagedPath, abs)
+      await this.deps.writer.register(project, { patientsId: pid, studiesId: sid }, [{ rel, abs }])
       counts.files++
     }
   }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { safeSegment } from '../core/safe-path'
 import type { Project } from '../core/types'
 import type { PseudonymsRepo } from '../store/repos/pseudonyms-repo'
 
@@ -61,23 +62,38 @@ export class Pseudonyms {
     return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'))
   }
 
-  /** The pseudonym of a patient, created on first sight. */
+  /**
+   * The pseudonym of a patient, created on first sight. It becomes the subject's folder name, so what comes back
+   * (made here, or read from the database) is checked as one path segment.
+   */
   async pseudonymFor(project: Project, mode: PseudonymMode, who: Identity): Promise<string> {
     const lookup = this.mac(project, 'lookup', who.patientId).toString('hex')
     const known = await this.repo.byLookup(project.id, lookup)
-    if (known) return known
+    if (known) return safeSegment(known, 'pseudonym')
     for (let attempt = 0; attempt < 20; attempt++) {
       const candidate =
         mode === 'hash'
           ? `P${[...this.mac(project, 'pseudonym', `${who.patientId}:${attempt}`).subarray(0, 10)].map((b) => BASE32[b & 31]).join('')}`
           : `SUBJ${String((await this.repo.count(project.id)) + 1 + attempt).padStart(4, '0')}`
       try {
-        return await this.repo.add(project.id, lookup, candidate, this.seal(project, who))
+        return safeSegment(await this.repo.add(project.id, lookup, candidate, this.seal(project, who)), 'pseudonym')
       } catch (e) {
         if (!/unique|duplicate/i.test((e as Error).message)) throw e // taken by another patient: next candidate
       }
     }
     throw new Error('could not find a free pseudonym')
+  }
+
+  /**
+   * The project's replacement of DICOM UIDs: "2.25." and an HMAC of the original under the project's key, so
+   * the same original gives the same UID in every import into the project (series and studies still group, a
+   * re-import is recognised) and no one without the site key can go back or link two projects' copies.
+   */
+  uidMapper(project: Project): (uid: string) => string {
+    const key = createHmac('sha256', this.projectKey(project)).update('uid').digest()
+    // The profile's tables come with it: loaded by pseudonymising imports only, not by every import's start.
+    const { derivedUid } = require('../dicom/deidentify') as typeof import('../dicom/deidentify')
+    return (uid) => derivedUid(key, uid)
   }
 
   /** The whole mapping, unsealed: for project admins only (the caller checks). */

@@ -1,13 +1,13 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { placeFile } from '../archive/archive-writer'
+import { NotFoundError } from '../core/errors'
+import { defaultNoraDir } from '../core/nora-dir'
+import { removeInside, safeJoin } from '../core/safe-path'
 import type { Project } from '../core/types'
-import type { Executor, ExternalState, JobResources } from '../jobs/executor'
-import { WRAPPER } from '../jobs/job-command'
-import { importIdOf } from '../jobs/job-spec'
-import { exitFileOf, defaultNoraDir } from '../jobs/jobs-service'
-import { RUNNER_ID, runnerAlive } from '../jobs/local-executor'
-import { Reconciler } from '../jobs/reconciler'
-import type { JobsRepo } from '../store/repos/jobs-repo'
+import type { JobResources } from '../jobs/executor'
+import type { JobEnd } from '../jobs/job-files'
+import type { SystemJob, SystemJobs } from '../jobs/system-jobs'
 import type { ImportsRepo } from '../store/repos/imports-repo'
 import type { ImportOptions } from './import-service'
 
@@ -21,26 +21,29 @@ export interface QueuedImportDeps {
   dataRoot: string
   /** NORA_HOME, given to the job so that its `nora` opens this installation. */
   home: string
-  jobs: JobsRepo
   imports: Pick<ImportsRepo, 'get' | 'update'>
-  /** The jobs service's executor (Slurm or SGE). */
-  executor: Executor
+  /** The jobs service's system batches (JobsService.system): its executor (Slurm or SGE) runs the job, its one watcher sees it end. */
+  system: Pick<SystemJobs, 'executorName' | 'submit' | 'watch' | 'killed' | 'ended' | 'orphans'>
   /** The import queue of conf/slurm.conf (DPXimport) with its time/memory/cpus defaults. */
   resources: JobResources
   /** How the job starts nora (default: the compiled `nora` beside the running one, else this bun on src/main.ts). */
   noraArgv?: string[]
-  pollMs?: number
   log?: (line: string) => void
 }
-
 
 /** Where a queued import keeps its staged source, options and job log until it has succeeded. */
 export const queuedImportDir = (dataRoot: string, id: number) => join(dataRoot, 'imports', 'queued', String(id))
 
+/**
+ * The log of an import's job: beside the staged imports, not in the staging folder, so that it outlives a successful
+ * import (Gridstats' log link reads it; see http/api/jobs/service.ts).
+ */
+export const importJobLog = (dataRoot: string, id: number) => join(dataRoot, 'imports', 'logs', `${id}.log`)
+
 /** The source and options of a queued import (for `nora --run-import ID`). */
 export function readQueuedImport(dataRoot: string, id: number): QueuedImportFile {
   const path = join(queuedImportDir(dataRoot, id), 'import.json')
-  if (!existsSync(path)) throw new Error(`import ${id} has no staged source (${path} is missing); it was not queued by import.executor "queue"`)
+  if (!existsSync(path)) throw new NotFoundError(`import ${id} has no staged source (${path} is missing); it was not queued by import.executor "queue"`)
   return JSON.parse(readFileSync(path, 'utf8')) as QueuedImportFile
 }
 
@@ -55,19 +58,18 @@ export function defaultNoraArgv(): string[] {
  * Imports as cluster jobs (main.conf import.executor "queue"): the accepted source is moved to
  * data/imports/queued/ID, and `nora --run-import ID` is submitted to the import queue (DPXimport). The job is a
  * one-job system batch (batch "import ID", run "import ID", one command, one gridjob), so Gridstats, `nora jobs`,
- * kill and the reconciler treat it like any other job. The job updates the import record itself; a job that
- * fails (non-zero exit, lost or ended by the scheduler) marks the import failed and keeps the staged files.
+ * kill and the jobs service's one watcher (its reconciler) treat it like any other job; its log is
+ * data/imports/logs/ID.log. The job updates the import record itself; a job that fails (non-zero exit, lost or
+ * ended by the scheduler) marks the import failed and keeps the staged files.
  */
 export class QueuedImport {
-  private readonly reconciler: Reconciler
   private readonly inFlight = new Set<Promise<void>>()
+  private stopped = false
 
-  constructor(private readonly d: QueuedImportDeps) {
-    this.reconciler = new Reconciler(d.executor, d.jobs, d.pollMs ?? 2000, d.log ?? ((l) => console.error(l)))
-  }
+  constructor(private readonly d: QueuedImportDeps) {}
 
   get executorName(): string {
-    return this.d.executor.name
+    return this.d.system.executorName
   }
 
   /**
@@ -76,11 +78,13 @@ export class QueuedImport {
    */
   async submit(id: number, project: Project, userId: number | null, source: string, opts: ImportOptions = {}, cleanup?: () => void): Promise<{ gridjobId: number }> {
     const dir = queuedImportDir(this.d.dataRoot, id)
+    const logPath = importJobLog(this.d.dataRoot, id)
     let staged: string
     try {
       mkdirSync(dir, { recursive: true })
-      staged = join(dir, basename(source) || 'source')
-      moveOrCopy(source, staged)
+      mkdirSync(dirname(logPath), { recursive: true })
+      staged = safeJoin(dir, basename(source) || 'source')
+      placeFile(source, staged)
       writeFileSync(join(dir, 'import.json'), JSON.stringify({ source: staged, opts } satisfies QueuedImportFile))
     } catch (e) {
       await this.d.imports.update(id, { state: 'failed', phase: 'stopped', message: `not queued: cannot stage the source in ${dir}: ${(e as Error).message}` })
@@ -88,31 +92,25 @@ export class QueuedImport {
     } finally {
       cleanup?.()
     }
-    const { jobs } = this.d
-    const name = `import ${id}`
-    const job = { name: 'import', type: 'bash', script: `nora --run-import ${id}`, importId: id }
-    const batchId = await jobs.createBatch(project.id, userId, 'study', JSON.stringify({ name, level: 'study', system: 'import', jobs: [job] }), name)
-    const runId = await jobs.createRun(batchId, project.id, null, null, name)
-    const commandId = await jobs.createCommand({ projectId: project.id, userId, subjectId: null, studyId: null, batchId, runId, position: 0, job: JSON.stringify(job) })
-    const logPath = join(dir, 'import.log')
-    const exitFile = exitFileOf(logPath)
-    const gridjobId = await jobs.createGridjob(commandId, project.id, this.d.executor.name, RUNNER_ID, logPath)
-    await jobs.setBatchState(batchId, 'running', RUNNER_ID)
-    const ids = { id, batchId, runId, commandId, gridjobId, dir }
-    let externalId: string
-    try {
-      const env: Record<string, string> = {}
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
-      Object.assign(env, { NORA_HOME: this.d.home, NORA_EXIT_FILE: exitFile })
-      const argv = ['/bin/bash', '-c', WRAPPER, 'nora-job', ...(this.d.noraArgv ?? defaultNoraArgv()), '--run-import', String(id)]
-      externalId = await this.d.executor.submit({ command: { argv, env }, logPath, cwd: dir, exitFile, resources: this.d.resources, name: `import-${id}` })
-      await jobs.setGridjobExternalId(gridjobId, externalId)
-    } catch (e) {
-      await this.fail(ids, `not submitted to ${this.d.executor.name}: ${(e as Error).message}`, null)
-      return { gridjobId }
-    }
-    this.follow(ids, externalId, exitFile)
-    return { gridjobId }
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+    env.NORA_HOME = this.d.home
+    const { job, externalId, error } = await this.d.system.submit({
+      projectId: project.id,
+      userId,
+      name: `import ${id}`,
+      job: { name: 'import', type: 'bash', script: `nora --run-import ${id}`, importId: id },
+      argv: [...(this.d.noraArgv ?? defaultNoraArgv()), '--run-import', String(id)],
+      env,
+      cwd: dir,
+      logPath,
+      resources: this.d.resources,
+      label: `import-${id}`,
+    })
+    const queued = { id, job, dir }
+    if (error) await this.importFailed(queued, error)
+    else this.follow(queued, externalId, logPath)
+    return { gridjobId: job.gridjobId }
   }
 
   /**
@@ -120,25 +118,22 @@ export class QueuedImport {
    * their runner is gone) are watched again and recorded as they end. Returns how many.
    */
   async recover(): Promise<number> {
-    const open = (await this.d.jobs.gridjobs({ states: ['queued', 'running'], executor: this.d.executor.name, limit: 100_000 })).filter(
-      (g) => g.runner !== RUNNER_ID && !runnerAlive(g.runner) && importIdOf(g.job) !== undefined,
-    )
-    for (const g of open) {
-      const id = importIdOf(g.job)!
-      const ids = { id, batchId: g.batchId!, runId: g.runId!, commandId: g.commandId, gridjobId: g.id, dir: queuedImportDir(this.d.dataRoot, id) }
-      await this.d.jobs.setGridjobRunner(g.id, RUNNER_ID)
-      if (!g.externalId) await this.fail(ids, 'lost: nora ended before the job was submitted', null)
-      else this.follow(ids, g.externalId, exitFileOf(g.logPath), g.state === 'running')
+    const open = await this.d.system.orphans('import')
+    for (const o of open) {
+      const id = o.refId
+      const queued = { id, job: o.job, dir: queuedImportDir(this.d.dataRoot, id) }
+      if (!o.externalId) await this.fail(queued, 'lost: nora ended before the job was submitted', null)
+      else this.follow(queued, o.externalId, o.logPath, o.started)
     }
     return open.length
   }
 
-  /** Waits in the background for the job's end (the reconciler polls the scheduler) and records it. */
-  private follow(ids: Ids, externalId: string, exitFile: string, started = false): void {
-    const watching = this.reconciler
-      .watch({ gridjobId: ids.gridjobId, commandId: ids.commandId, externalId, exitFile, started })
-      .then((end) => this.finish(ids, end))
-      .catch((e) => this.d.log?.(`import ${ids.id}: ${(e as Error).message}`))
+  /** Waits in the background for the job's end (the jobs service's watcher) and records it. */
+  private follow(q: Queued, externalId: string, logPath: string, started = false): void {
+    const watching = this.d.system
+      .watch(q.job, externalId, logPath, started)
+      .then((end) => (this.stopped ? undefined : this.finish(q, end)))
+      .catch((e) => (this.d.log ?? console.error)(`import ${q.id}: its end was not recorded: ${(e as Error).message}`))
     this.inFlight.add(watching)
     void watching.finally(() => this.inFlight.delete(watching))
   }
@@ -148,58 +143,45 @@ export class QueuedImport {
     while (this.inFlight.size) await Promise.all([...this.inFlight])
   }
 
+  /** Records no more job ends (shutdown): a later nora recovers the jobs still open. */
   stop(): void {
-    this.reconciler.stop()
+    this.stopped = true
   }
 
-  private async finish(ids: Ids, end: ExternalState): Promise<void> {
-    const killed = await this.d.jobs.gridjob(ids.gridjobId)
-    if (killed?.state === 'error') return this.fail(ids, killed.reason || 'killed', end.exitCode)
-    const record = await this.d.imports.get(ids.id)
-    if (end.state === 'done' && end.exitCode === 0 && record?.state === 'done') {
-      await this.d.jobs.gridjobFinished(ids.gridjobId, 'done', 0, null)
-      await this.d.jobs.setCommandState(ids.commandId, 'done')
-      await this.d.jobs.setRunState(ids.runId, 'done')
-      await this.d.jobs.setBatchState(ids.batchId, 'done')
-      rmSync(ids.dir, { recursive: true, force: true })
+  private async finish(q: Queued, end: JobEnd | undefined): Promise<void> {
+    const code = end?.code ?? null
+    const killed = await this.d.system.killed(q.job)
+    if (killed) return this.fail(q, killed, code)
+    const record = await this.d.imports.get(q.id)
+    if (end && !end.reason && code === 0 && record?.state === 'done') {
+      await this.d.system.ended(q.job, 'done', null, 0)
+      removeInside(join(this.d.dataRoot, 'imports', 'queued'), q.dir)
       return
     }
-    const why = end.state === 'error' ? end.reason || 'ended by the scheduler' : end.exitCode !== 0 ? `exit code ${end.exitCode}` : `the import ended ${record?.state ?? 'unknown'}`
-    return this.fail(ids, why, end.exitCode)
+    const why = !end ? 'lost: the job ended without its exit code' : end.reason ? end.reason : code !== 0 ? `exit code ${code}` : `the import ended ${record?.state ?? 'unknown'}`
+    return this.fail(q, why, code)
   }
 
   /** The job failed: gridjob, command, run and batch in error; the import failed with the reason; staged files kept. */
-  private async fail(ids: Ids, reason: string, exitCode: number | null): Promise<void> {
-    await this.d.jobs.gridjobFinished(ids.gridjobId, 'error', exitCode, reason)
-    await this.d.jobs.setCommandState(ids.commandId, 'error')
-    await this.d.jobs.setRunState(ids.runId, 'error', `job 1 (import): ${reason}`)
-    await this.d.jobs.setBatchState(ids.batchId, 'error')
-    const record = await this.d.imports.get(ids.id)
+  private async fail(q: Queued, reason: string, exitCode: number | null): Promise<void> {
+    await this.d.system.ended(q.job, 'error', reason, exitCode)
+    await this.importFailed(q, reason)
+  }
+
+  private async importFailed(q: Queued, reason: string): Promise<void> {
+    const record = await this.d.imports.get(q.id)
     const own = record?.state === 'failed' && record.message ? `${record.message}; ` : ''
-    await this.d.imports.update(ids.id, {
+    await this.d.imports.update(q.id, {
       state: 'failed',
       phase: record?.state === 'failed' ? record.phase : 'stopped',
-      message: `${own}import job ${ids.gridjobId} on ${this.d.executor.name} failed: ${reason}; its staged files and log are kept in ${ids.dir}`,
+      message: `${own}import job ${q.job.gridjobId} on ${this.d.system.executorName} failed: ${reason}; its staged files are kept in ${q.dir}, its log is ${importJobLog(this.d.dataRoot, q.id)}`,
     })
   }
 }
 
-interface Ids {
+/** A queued import: its id, its system job, its staging folder. */
+interface Queued {
   id: number
-  batchId: number
-  runId: number
-  commandId: number
-  gridjobId: number
+  job: SystemJob
   dir: string
-}
-
-/** Moves a file or folder (copies across file systems). */
-function moveOrCopy(from: string, to: string): void {
-  try {
-    renameSync(from, to)
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'EXDEV') throw e
-    if (statSync(from).isDirectory()) cpSync(from, to, { recursive: true })
-    else copyFileSync(from, to)
-  }
 }

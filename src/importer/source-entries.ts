@@ -1,14 +1,16 @@
 import { createReadStream, lstatSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { Readable } from 'node:stream'
-import { createGunzip } from 'node:zlib'
-import tar from 'tar-stream'
-import yauzl from 'yauzl'
+import type { Readable } from 'node:stream'
+import type yauzl from 'yauzl'
+import { safeRelativeSegments } from '../core/safe-path'
+import { NoraError } from '../core/errors'
 
 /** One file of an import source, opened lazily so that only one entry is in flight at a time. */
 export interface SourceEntry {
   /** The path inside the source (archive member name or path relative to the folder). */
   name: string
+  /** The file itself, for a folder's entries: read in place, never copied (see stage-source.ts). */
+  path?: string
   open(): Promise<Readable>
 }
 
@@ -22,19 +24,28 @@ export interface SourceLimits {
 
 export const DEFAULT_LIMITS: SourceLimits = { maxTotalBytes: 500e9, maxRatio: 200, ratioAfterBytes: 64e6 }
 
-export class SourceError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'SourceError'
-  }
+/** The source as a whole cannot be imported (not an archive, unreadable, a zip bomb): the import stops with this message. */
+export class SourceError extends NoraError {
+  override readonly status = 422
 }
 
-/** A member name that would leave the staging folder (zip-slip) or is absolute is refused. */
+/**
+ * Why a member name is refused (zip-slip, absolute, NUL or control characters, a segment over 255 bytes), or
+ * undefined: checked by core/safe-path's safeRelativeSegments. A "." step ("./a/1.dcm", as `tar -C dir .` writes
+ * every name) stays nowhere else and is dropped first; ".." is refused, never resolved.
+ */
 export function unsafeEntryName(name: string): string | undefined {
-  if (name.includes('\0')) return 'contains a NUL byte'
-  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) return 'is an absolute path'
-  if (name.split(/[\\/]/).some((s) => s === '..')) return 'climbs out with ".."'
-  return undefined
+  const steps = name.split(/[\\/]/)
+  const rest = steps.filter((s, i) => s !== '.' || i === steps.length - 1).join('/')
+  try {
+    safeRelativeSegments(rest, 'member name')
+    return undefined
+  } catch (e) {
+    if (name.includes('\0')) return 'contains a NUL byte'
+    if (steps.includes('..')) return 'climbs out with ".."'
+    if (/^([\\/]|[A-Za-z]:)/.test(name)) return 'is an absolute path'
+    return (e as Error).message.replace(/^member name "(?:[^"\\]|\\.)*"(?::| )\s*/, '')
+  }
 }
 
 type TarEntry = Readable & { header: { name: string; type: string | null } }
@@ -60,10 +71,12 @@ async function* folderEntries(root: string): AsyncGenerator<SourceEntry> {
       else if (d.isFile() && lstatSync(p).isFile()) yield p
     }
   }
-  for (const p of walk(root)) yield { name: relative(root, p), open: async () => createReadStream(p) }
+  for (const p of walk(root)) yield { name: relative(root, p), path: p, open: async () => createReadStream(p) }
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+// The archive readers are loaded by the sources that need them: a folder import never does.
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const { default: yauzl } = await import('yauzl')
   return new Promise((resolve, reject) =>
     // decodeStrings off: yauzl would abort the whole zip on one `../` name; we refuse that member and go on.
     yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
@@ -103,6 +116,7 @@ async function* zipEntries(path: string): AsyncGenerator<SourceEntry> {
 
 /** tar and tar.gz members, streamed: each entry must be consumed before the next one arrives. */
 async function* tarEntries(path: string, gz: boolean): AsyncGenerator<SourceEntry> {
+  const [{ default: tar }, { createGunzip }] = await Promise.all([import('tar-stream'), import('node:zlib')])
   const extract = tar.extract()
   const input = createReadStream(path)
   ;(gz ? input.pipe(createGunzip()) : input).pipe(extract)

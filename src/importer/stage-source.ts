@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, copyFileSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { DicomError, hasDicomMagic, readDicomHeader } from '../dicom/dicom-header'
+import { DicomError, hasDicomMagic, readDicomHeader, readDicomHeaderFromFile } from '../dicom/dicom-header'
+import { instanceUidProblems } from '../dicom/uid'
 import type { StagedInstance } from './import-plan'
-import { sourceEntries, unsafeEntryName, UnpackBudget, type SourceLimits } from './source-entries'
+import { SourceError, sourceEntries, unsafeEntryName, UnpackBudget, type SourceLimits } from './source-entries'
 
 export interface StagedExtra {
   stagedPath: string
@@ -22,7 +23,6 @@ export interface StageResult {
   problems: StageProblem[]
 }
 
-const HEADER_PROBE = 1 << 20
 /** Entries are gathered in memory up to this size and written with one call; larger ones stream to disk. */
 const SMALL_ENTRY = 32 << 20
 
@@ -57,36 +57,24 @@ async function writeEntry(stream: Readable, path: string, budget: UnpackBudget):
   }
 }
 
-/** The header of a staged file: read from its first MiB, or from all of it when the header is longer. */
-function readStagedHeader(path: string, name: string, size: number, whole?: Buffer) {
+/** The header of a staged archive member: from its bytes when gathered, else from its file's start. */
+function readStagedHeader(path: string, name: string, whole?: Buffer) {
   if (whole) return hasDicomMagic(whole) ? readDicomHeader(whole, name) : undefined
-  const fd = openSync(path, 'r')
-  try {
-    const first = new Uint8Array(Math.min(size, HEADER_PROBE))
-    readSync(fd, first, 0, first.length, 0)
-    if (!hasDicomMagic(first)) return undefined
-    try {
-      return readDicomHeader(first, name)
-    } catch (e) {
-      if (size <= HEADER_PROBE) throw e
-      const all = new Uint8Array(size)
-      readSync(fd, all, 0, size, 0)
-      return readDicomHeader(all, name)
-    }
-  } finally {
-    closeSync(fd)
-  }
+  return readDicomHeaderFromFile(path, name)
 }
 
 /**
- * Unpacks a source (folder, zip, tar, tar.gz) entry by entry into `stagingDir`, reading each DICOM's header.
+ * Unpacks a source (folder, zip, tar, tar.gz) entry by entry into `stagingDir`, reading each DICOM's header once.
+ * A folder's DICOM files are not copied: their staged path is the file itself, read in place (converted, bundled)
+ * and never written, moved or removed; with `copy` (the pseudonymiser rewrites staged instances) they are copied.
  * Unsafe member names, unreadable DICOM and non-DICOM files are reported and skipped; non-DICOM files whose
- * extension is in `extraExtensions` are kept as extras. Only the unpack budget (zip bomb, size) stops it.
+ * extension is in `extraExtensions` are kept as extras (always copies: the archive takes them by rename). Only the
+ * unpack budget (zip bomb, size) stops it.
  */
 export async function stageSource(
   source: string,
   stagingDir: string,
-  opts: { extraExtensions: string[]; limits?: SourceLimits; onEntry?: (n: number) => void },
+  opts: { extraExtensions: string[]; limits?: SourceLimits; onEntry?: (n: number) => void; copy?: boolean },
 ): Promise<StageResult> {
   mkdirSync(stagingDir, { recursive: true })
   const packed = statSync(source).isDirectory() ? 0 : statSync(source).size
@@ -107,28 +95,44 @@ export async function stageSource(
       result.problems.push({ file: entry.name, kind: 'skipped', message: isIndex ? 'DICOMDIR index (not an image)' : 'hidden file' })
       continue
     }
-    const staged = join(stagingDir, `${n}`)
+    let staged = join(stagingDir, `${n}`)
     let whole: Buffer | undefined
     try {
-      whole = await writeEntry(await entry.open(), staged, budget)
+      if (entry.path) budget.add(statSync(entry.path).size)
+      else whole = await writeEntry(await entry.open(), staged, budget)
     } catch (e) {
-      if ((e as Error).name === 'SourceError') throw e
+      if (e instanceof SourceError) throw e // the source as a whole: the import stops
       result.problems.push({ file: entry.name, kind: 'error', message: `could not be read from the source (${(e as Error).message}); the rest goes on` })
       continue
     }
     try {
-      const header = readStagedHeader(staged, entry.name, whole?.length ?? statSync(staged).size, whole)
+      const header = entry.path ? readDicomHeaderFromFile(entry.path, entry.name) : readStagedHeader(staged, entry.name, whole)
+      const bad = header ? instanceUidProblems(header) : []
+      if (bad.length) {
+        // UIDs name the kept bundle's members and group series: a value that is not a UID is refused, not used.
+        result.problems.push({ file: entry.name, kind: 'error', message: `refused: ${bad.join('; ')} (a DICOM UID is digits and dots, at most 64 characters)` })
+        continue
+      }
       if (header) {
+        if (entry.path && opts.copy) copyFileSync(entry.path, staged)
+        else if (entry.path) staged = entry.path
         result.instances.push({ stagedPath: staged, sourceName: entry.name, header })
         continue
       }
     } catch (e) {
-      const msg = e instanceof DicomError ? e.message.slice(entry.name.length + 2) : (e as Error).message
+      if (entry.path && !(e instanceof DicomError) && (e as { code?: string }).code) {
+        result.problems.push({ file: entry.name, kind: 'error', message: `could not be read from the source (${(e as Error).message}); the rest goes on` })
+        continue
+      }
+      const msg = e instanceof DicomError ? e.reason : (e as Error).message
       result.problems.push({ file: entry.name, kind: 'error', message: `corrupt DICOM, skipped: ${msg}` })
       continue
     }
     const lower = base.toLowerCase()
-    if (opts.extraExtensions.some((ext) => lower.endsWith(`.${ext.toLowerCase()}`))) result.extras.push({ stagedPath: staged, sourceName: entry.name })
+    if (opts.extraExtensions.some((ext) => lower.endsWith(`.${ext.toLowerCase()}`))) {
+      if (entry.path) copyFileSync(entry.path, staged)
+      result.extras.push({ stagedPath: staged, sourceName: entry.name })
+    }
     else result.problems.push({ file: entry.name, kind: 'skipped', message: 'not DICOM (add its extension to --extrafiles_filter to keep it)' })
   }
   return result

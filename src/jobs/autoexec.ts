@@ -1,12 +1,12 @@
 import { NotFoundError, UsageError } from '../core/errors'
-import type { Project, User } from '../core/types'
-import type { ImportedStudies } from '../importer/import-service'
+import type { ImportedStudies, Project, User } from '../core/types'
+import { systemUser } from '../core/system-user'
 import type { BatchLibrary } from './batch-library'
 import { parseBatch } from './job-spec'
 import type { JobsService } from './jobs-service'
 
 /** Who runs an autoexecution queue when no user started the import (DICOM receiver). */
-export const AUTOEXEC_ACTOR: User = { id: 0, username: 'autoexec', displayName: 'autoexecution', email: '', isSiteAdmin: true, source: 'local', disabled: false, createdAt: 0 }
+export const AUTOEXEC_ACTOR: User = systemUser('autoexec', 'autoexecution')
 
 export interface AutoexecLaunch {
   batchId: number
@@ -29,6 +29,8 @@ export class Autoexec {
       library: BatchLibrary
       users: { byId(id: number): Promise<User | undefined> }
       projects: { byName(name: string): Promise<Project | undefined> }
+      /** Whether a user may launch jobs on a project (the `jobs` right); unset: everyone may. */
+      canLaunch?: (user: User, project: Project) => Promise<boolean>
       log?: (line: string) => void
     },
   ) {}
@@ -66,7 +68,10 @@ export class Autoexec {
   /** The import hook: never throws (an import that finished stays finished); problems go to the log. */
   async afterImport(e: ImportedStudies): Promise<AutoexecLaunch | undefined> {
     try {
-      const actor = (e.userId ? await this.d.users.byId(e.userId) : undefined) ?? AUTOEXEC_ACTOR
+      // The queue was set up by someone with the jobs right (--autoexec needs it) and only such users change saved
+      // batches: an import by a user without it still runs the queue, as the autoexecution actor.
+      const importer = e.userId ? await this.d.users.byId(e.userId) : undefined
+      const actor = importer && (!this.d.canLaunch || (await this.d.canLaunch(importer, e.project))) ? importer : AUTOEXEC_ACTOR
       return await this.launch(actor, e.project, e.psids, e.autoexecQueue)
     } catch (err) {
       this.d.log?.(`autoexec after import ${e.importId} into ${e.project.name}: ${(err as Error).message}`)

@@ -46,7 +46,8 @@ export class BatchLibrary {
 
   /** Saves (or replaces) a batch under a name; the batch must be valid (parseBatch). */
   async save(actor: User, project: string, name: string, batch: unknown): Promise<SavedBatchView> {
-    const p = await this.d.archive.open(actor, project, 'write')
+    // `jobs`: a saved batch may be the autoexecution queue, which runs on every import.
+    const p = await this.d.archive.open(actor, project, 'jobs')
     const n = checkBatchName(name)
     let raw = batch
     if (typeof raw === 'string') {
@@ -61,13 +62,13 @@ export class BatchLibrary {
   }
 
   async delete(actor: User, project: string, name: string): Promise<void> {
-    const p = await this.d.archive.open(actor, project, 'write')
+    const p = await this.d.archive.open(actor, project, 'jobs')
     if (!(await this.d.library.delete(p.id, name))) throw new NotFoundError(`no saved batch "${name}" in project "${p.name}"`)
   }
 
   /** Marks a saved batch as the project's autoexecution queue; null: none. */
   async setAutoexec(actor: User, project: string, name: string | null): Promise<void> {
-    const p = await this.d.archive.open(actor, project, 'write')
+    const p = await this.d.archive.open(actor, project, 'jobs')
     if (name !== null && !(await this.d.library.get(p.id, name))) throw new NotFoundError(`no saved batch "${name}" in project "${p.name}"; save it first (the Batchtool's Save, or POST /api/projects/${p.name}/batches)`)
     await this.d.library.setAutoexec(p.id, name)
   }

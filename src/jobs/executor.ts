@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { NoraError, ServiceError } from '../core/errors'
 import type { JobCommand } from './job-command'
 
 /** What a job asks of the scheduler; unset fields take the defaults of conf/slurm.conf. */
@@ -20,6 +21,10 @@ export interface SubmitRequest {
   resources: JobResources
   /** A label for the scheduler's listings. */
   name: string
+  /** Slurm: the account and group the job runs as (sbatch --uid/--gid, nora being root); other executors drop in the command. */
+  runAs?: { uid: number; gid: number }
+  /** The group job code runs with (the project's, nora being root): what the job reads at run time (array inputs) is given to it alone. */
+  group?: number
 }
 
 /**
@@ -35,7 +40,7 @@ export interface ExternalState {
 }
 
 /** The scheduler cannot be asked (squeue/qstat failed): nothing is known, jobs stay as they are. */
-export class SchedulerDownError extends Error {
+export class SchedulerDownError extends ServiceError {
   constructor(readonly executor: string, detail: string) {
     super(`scheduler down: ${executor}: ${detail}`)
   }
@@ -56,6 +61,14 @@ export interface Executor {
   cancel(externalId: string): Promise<void>
   suspend(externalId: string): Promise<void>
   resume(externalId: string): Promise<void>
+  /**
+   * Cluster executors: hands many jobs to the scheduler as one array job whose task i runs `reqs[i]`, their inputs
+   * written into `dir` (see array-inputs.ts); returns the task ids in the order of `reqs` (Slurm `JOBID_INDEX`, SGE
+   * `JOBID.INDEX`), which poll, cancel, suspend and resume take like any job id.
+   */
+  submitArray?(reqs: SubmitRequest[], dir: string): Promise<string[]>
+  /** The most tasks one array job may have (the cluster's limit, or conf/slurm.conf's arrayMax). */
+  arrayMax?(): Promise<number>
 }
 
 /** The job's exit code from the file its wrapper wrote, if it did. */
@@ -72,13 +85,16 @@ export function shellQuote(s: string): string {
 
 const SKIP_ENV = /^(SLURM_|SGE_|JOB_ID$|BASH_FUNC_|_$|PWD$|OLDPWD$|SHLVL$)/
 
+/** True for a variable a job script exports: a plain shell name, and none the scheduler sets itself. */
+export const exportable = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SKIP_ENV.test(name)
+
 /**
  * A batch script that runs `command` exactly: its environment as `export NAME='value'` lines and its argv as
  * single-quoted words. Values never become shell syntax. Written next to the log (`.NAME.sh`), mode 0700.
  */
 export function writeJobScript(path: string, command: JobCommand, cwd: string): void {
   const lines = ['#!/bin/bash']
-  for (const [k, v] of Object.entries(command.env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !SKIP_ENV.test(k)) lines.push(`export ${k}=${shellQuote(v)}`)
+  for (const [k, v] of Object.entries(command.env)) if (exportable(k)) lines.push(`export ${k}=${shellQuote(v)}`)
   lines.push(`cd ${shellQuote(cwd)} || exit 1`)
   lines.push(`exec ${command.argv.map(shellQuote).join(' ')}`)
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o700 })
@@ -99,12 +115,15 @@ export async function runTool(argv: string[], opts: { timeoutMs?: number; env?: 
   }, opts.timeoutMs ?? 30_000)
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   clearTimeout(timer)
-  if (timedOut) throw new ToolError(argv[0]!, `${argv[0]} timed out after ${(opts.timeoutMs ?? 30_000) / 1000} s (controller unreachable?)`, code)
+  // sbatch retries by itself while slurmctld refuses jobs (MaxJobCount reached...): its words say so.
+  if (timedOut) throw new ToolError(argv[0]!, `${argv[0]} timed out after ${(opts.timeoutMs ?? 30_000) / 1000} s (controller unreachable?)${err.trim() ? `: ${err.trim().split('\n').at(-1)}` : ''}`, code)
   if (code !== 0) throw new ToolError(argv[0]!, `${argv.join(' ').slice(0, 200)} failed (exit ${code}): ${err.trim() || out.trim()}`, code)
   return out
 }
 
-export class ToolError extends Error {
+/** A scheduler tool (sbatch, squeue, scancel, qsub, ...) failed; the message has its command line and its own words. */
+export class ToolError extends NoraError {
+  override readonly status = 502
   constructor(readonly tool: string, message: string, readonly code: number) {
     super(message)
   }

@@ -1,13 +1,13 @@
 import type { SlurmConf } from '../config/slurm-conf'
 import type { JobResources } from './executor'
-import type { JobsDeps } from './jobs-service'
+import type { JobsDeps } from './job-core'
 import type { JobSpec } from './job-spec'
 import { SgeExecutor } from './sge-executor'
 import { SlurmExecutor, type ClusterDefaults } from './slurm-executor'
 
-/** The processing defaults of conf/slurm.conf (queue DPXproc, time, memory, cpus). */
+/** The processing defaults of conf/slurm.conf (queue DPXproc, time, memory, cpus) and its array settings. */
 export function clusterDefaults(conf: SlurmConf, queue: 'processing' | 'import' = 'processing'): ClusterDefaults {
-  return { queue: conf.queues[queue], ...conf.defaults }
+  return { queue: conf.queues[queue], ...conf.defaults, arrayLimit: conf.arrayLimit, arrayMax: conf.arrayMax }
 }
 
 /** What a job of `project` gets when it does not say: the project's entry of conf/slurm.conf, else its defaults. */

@@ -13,6 +13,12 @@ export interface JobContext {
   exitFile: string
   /** The matlab executable (config jobs.matlab) for MATLAB jobs. */
   matlab?: string
+  /** NORA_RUN_TOKEN: what `nora` inside the job acts with (the run's user, on this project only). */
+  runToken?: string
+  /** NORA_URL: the nora that answers the job's `nora` commands. */
+  noraUrl?: string
+  /** The account the job runs as when it is not nora's: the argv that drops to it (dropArgv; empty when the scheduler does it), its name, HOME and TMPDIR. */
+  runAs?: { argv: string[]; name: string; home: string }
 }
 
 export interface JobCommand {
@@ -22,9 +28,10 @@ export interface JobCommand {
 
 /**
  * Runs `"$@"` and records its exit code atomically. The wrapper is a fixed string: the job's values never become
- * part of any shell text, they arrive as environment variables and positional arguments.
+ * part of any shell text, they arrive as environment variables and positional arguments. With NORA_LOG_FILE (a task
+ * of an array job) the output is appended to that log first, opened as the job's own account.
  */
-export const WRAPPER = '"$@"; c=$?; printf "%s\\n" "$c" > "$NORA_EXIT_FILE.tmp" && mv -f "$NORA_EXIT_FILE.tmp" "$NORA_EXIT_FILE"; exit $c'
+export const WRAPPER = '[ -z "$NORA_LOG_FILE" ] || exec >>"$NORA_LOG_FILE" 2>&1 || exit 1; "$@"; c=$?; printf "%s\\n" "$c" > "$NORA_EXIT_FILE.tmp" && mv -f "$NORA_EXIT_FILE.tmp" "$NORA_EXIT_FILE"; exit $c'
 
 export function defaultPython(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
@@ -130,7 +137,8 @@ export function buildCommand(job: JobSpec, resolved: ResolvedJob, ctx: JobContex
   } else if (job.type === 'bash') inner = ['/bin/bash', '-c', bashSource(job, resolved), `nora-${job.name}`, ...positional]
   else inner = [job.interpreter ?? defaultPython(), '-c', pythonSource(job, resolved), ...positional]
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined && !/^(f|o|p|n|s)[1-9]$/.test(k)) env[k] = v
+  // nora's own NORA_* (NORA_USER of the shell that started it...) and sudo's traces are not the job's.
+  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined && !/^(f|o|p|n|s)[1-9]$/.test(k) && !/^(NORA_|SUDO_)/.test(k)) env[k] = v
   for (const a of resolved.args) {
     env[a.name] = a.value
     if (a.all) env[`${a.name}_all`] = a.all.join('\n')
@@ -143,5 +151,9 @@ export function buildCommand(job: JobSpec, resolved: ResolvedJob, ctx: JobContex
     NORA_EXIT_FILE: ctx.exitFile,
     PATH: [ctx.noraDir, baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin'].filter(Boolean).join(':'),
   })
-  return { argv: ['/bin/bash', '-c', WRAPPER, 'nora-job', ...inner], env }
+  if (ctx.runToken) env.NORA_RUN_TOKEN = ctx.runToken
+  if (ctx.noraUrl) env.NORA_URL = ctx.noraUrl
+  if (ctx.runAs) Object.assign(env, { HOME: ctx.runAs.home, TMPDIR: ctx.runAs.home, USER: ctx.runAs.name, LOGNAME: ctx.runAs.name })
+  // Everything, the wrapper too, runs as the job account: nora (root) never writes into the folders a job can change.
+  return { argv: [...(ctx.runAs?.argv ?? []), '/bin/bash', '-c', WRAPPER, 'nora-job', ...inner], env }
 }

@@ -1,13 +1,9 @@
 import { UsageError } from '../core/errors'
 import { checkReference, formatStudyReference, parseStudyReference } from './study-reference'
+import { ARG_TYPES, PREFIX_ORDER, scriptReferences, splitOutTags, typeOfName, type ArgType } from './job-args'
 
-/** The seed's argument types of a job. */
-export type ArgType = 'FILE' | 'OUT' | 'PATHOUT' | 'NUMERIC' | 'STRING' | 'LOGICAL' | 'OPTION'
-export const ARG_TYPES: readonly ArgType[] = ['FILE', 'OUT', 'PATHOUT', 'NUMERIC', 'STRING', 'LOGICAL', 'OPTION']
-
-/** Generic jobs name their arguments by a prefix and a number 1..9: $f1 (FILE), $o1 (OUT), $p1 (PATHOUT), $n1 (NUMERIC), $s1 (STRING). */
-export const PREFIX_TYPES: Record<string, ArgType> = { f: 'FILE', o: 'OUT', p: 'PATHOUT', n: 'NUMERIC', s: 'STRING' }
-const PREFIX_ORDER = 'fopns'
+// The argument names and the script parser are shared with the browser's Batchtool (job-args.ts has no server imports).
+export { ARG_TYPES, PREFIX_TYPES, scriptReferences, typeOfName, type ArgType } from './job-args'
 
 /** matlab: `$f1`... in the script become MATLAB literals and the script runs as `matlab -batch SCRIPT` (needs jobs.matlab). */
 export type JobType = 'bash' | 'python' | 'matlab'
@@ -55,40 +51,20 @@ export interface BatchSpec {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/
-const RESERVED = new Set(['PATH', 'HOME', 'NORA_USER', 'NORA_PSID', 'NORA_HOME', 'NORA_PROJECT', 'IFS', 'BASH_ENV', 'ENV', 'PYTHONPATH', 'PYTHONSTARTUP', 'LD_PRELOAD', 'LD_LIBRARY_PATH'])
-
-/**
- * The arguments a bash or python script refers to: `$f1`, `${o2}`, ... in order of first appearance. `$$f1` (an
- * escaped dollar in the seed's editor) and `\$f1` do not count.
- */
-export function scriptReferences(script: string): string[] {
-  const seen = new Set<string>()
-  const re = /(\\)?\$(?:\{([fopns][1-9])\}|([fopns][1-9])(?![A-Za-z0-9_]))/g
-  for (let m = re.exec(script); m; m = re.exec(script)) {
-    if (m[1]) continue
-    seen.add((m[2] ?? m[3])!)
-  }
-  return [...seen]
-}
-
-/** The type a generic argument's name implies (`f3` -> FILE), or undefined for other names. */
-export function typeOfName(name: string): ArgType | undefined {
-  const m = /^([fopns])[1-9]$/.exec(name)
-  return m ? PREFIX_TYPES[m[1]!] : undefined
-}
+const RESERVED = new Set(['PATH', 'HOME', 'NORA_USER', 'NORA_PSID', 'NORA_HOME', 'NORA_PROJECT', 'NORA_RUN_TOKEN', 'NORA_URL', 'TMPDIR', 'IFS', 'BASH_ENV', 'ENV', 'PYTHONPATH', 'PYTHONSTARTUP', 'LD_PRELOAD', 'LD_LIBRARY_PATH'])
 
 /** `out/x.txt TAG(done, qc)` -> the name and its tags. */
 export function parseOut(value: string): { name: string; tags: string[] } {
-  const m = /^(.*?)\s+TAG\(([^)]*)\)\s*$/.exec(value)
+  const m = splitOutTags(value)
   if (!m) {
     if (/TAG\(/.test(value)) throw new UsageError(`output "${value}": write the tags as "name TAG(tag1,tag2)"`)
     return { name: value.trim(), tags: [] }
   }
-  const tags = m[2]!
+  const tags = m[1]
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean)
-  return { name: m[1]!.trim(), tags }
+  return { name: m[0].trim(), tags }
 }
 
 function parseArg(job: string, name: string, raw: unknown): JobArg {

@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
-import { hostname } from 'node:os'
+import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
+import { NotFoundError } from '../core/errors'
 import { isAlive } from '../core/process-alive'
 import type { JobCommand } from './job-command'
 import { readExitCode, type Executor, type ExternalState, type SubmitRequest } from './executor'
 
-/** `host:pid` of this nora process: written on the gridjobs it owns. */
-export const RUNNER_ID = `${hostname()}:${process.pid}`
-
-/** True when `runner` (host:pid) names a nora process that still runs on this host (another host: assumed alive). */
-export function runnerAlive(runner: string): boolean {
-  const i = runner.lastIndexOf(':')
-  if (i < 0) return false
-  if (runner.slice(0, i) !== hostname()) return true
-  return isAlive(Number(runner.slice(i + 1)))
-}
+export { RUNNER_ID, runnerAlive } from '../core/process-alive'
 
 /** A counting semaphore: at most `size` holders at once, served in arrival order. */
 export class WorkerPool {
@@ -52,7 +43,8 @@ export interface JobExit {
  * descriptor: nora never holds the output in memory.
  */
 export function startLocal(cmd: JobCommand, logPath: string, cwd: string): { pid: number; exited: Promise<JobExit> } {
-  const fd = openSync(logPath, 'a')
+  // Never through a symlink a job may have left in its (group-writable) log folder.
+  const fd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o660)
   try {
     const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { env: cmd.env, cwd, stdio: ['ignore', fd, fd], detached: true })
     const exited = new Promise<JobExit>((resolve) => {
@@ -139,10 +131,10 @@ export class LocalExecutor implements Executor {
   }
 
   async suspend(externalId: string): Promise<void> {
-    if (!killProcessGroup(Number(externalId), 'SIGSTOP')) throw new Error(`process ${externalId} is gone`)
+    if (!killProcessGroup(Number(externalId), 'SIGSTOP')) throw new NotFoundError(`process ${externalId} is gone: the job has ended`)
   }
 
   async resume(externalId: string): Promise<void> {
-    if (!killProcessGroup(Number(externalId), 'SIGCONT')) throw new Error(`process ${externalId} is gone`)
+    if (!killProcessGroup(Number(externalId), 'SIGCONT')) throw new NotFoundError(`process ${externalId} is gone: the job has ended`)
   }
 }

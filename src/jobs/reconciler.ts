@@ -104,11 +104,6 @@ export class Reconciler {
     }
   }
 
-  /** The states of jobs nobody watches (after a restart), or SchedulerDownError. */
-  async states(jobs: { externalId: string; exitFile: string }[]): Promise<Map<string, ExternalState>> {
-    return this.executor.poll(jobs)
-  }
-
   stop(): void {
     clearInterval(this.timer)
     this.timer = undefined

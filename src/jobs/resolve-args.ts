@@ -1,4 +1,5 @@
 import { dirname } from 'node:path'
+import { NoraError } from '../core/errors'
 import type { FileEntry, User } from '../core/types'
 import type { StudyRef } from '../archive/file-pattern'
 import { parseOut, type JobArg, type JobSpec } from './job-spec'
@@ -33,7 +34,7 @@ export interface ResolvedJob {
 }
 
 /** A run cannot start a job because its input is not there: the run errors with this reason, the others go on. */
-export class JobInputError extends Error {}
+export class JobInputError extends NoraError {}
 
 /**
  * Resolves a job's arguments for one run: `psid` is `PID#SID` (study level) or `PID` (subject level). FILE patterns

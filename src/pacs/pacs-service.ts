@@ -1,6 +1,6 @@
 import type { Config } from '../config/load-config'
-import { NotFoundError, ServiceError } from '../core/errors'
-import { DimseError, echo, find, type DicomNode, type FindResult, type QueryLevel, type ScuOptions } from '../dicom/dimse/scu'
+import { NotFoundError } from '../core/errors'
+import { echo, find, type DicomNode, type FindResult, type QueryLevel, type ScuOptions } from '../dicom/dimse/scu'
 
 export type { FindResult, QueryLevel } from '../dicom/dimse/scu'
 
@@ -38,23 +38,15 @@ export class PacsService {
     return { name, aet: n.aet, host: n.host, port: n.port }
   }
 
-  /** C-ECHO; resolves with the round trip in ms, throws a ServiceError naming the node when it fails. */
+  /** C-ECHO; resolves with the round trip in ms, throws a DimseError (a ServiceError) naming the node when it fails. */
   async echo(name: string): Promise<number> {
     const node = this.node(name)
-    try {
-      return await echo(node, this.callingAet, this.opts)
-    } catch (e) {
-      throw asServiceError(e)
-    }
+    return echo(node, this.callingAet, this.opts)
   }
 
   async find(name: string, level: QueryLevel, keys: Record<string, string> = {}): Promise<FindResult[]> {
     const node = this.node(name)
-    try {
-      return await find(node, this.callingAet, level, keys, this.opts)
-    } catch (e) {
-      throw asServiceError(e)
-    }
+    return find(node, this.callingAet, level, keys, this.opts)
   }
 
   /** Echoes every configured node at once (for `nora test dicom`); never throws. */
@@ -71,10 +63,6 @@ export class PacsService {
       }),
     )
   }
-}
-
-function asServiceError(e: unknown): Error {
-  return e instanceof DimseError ? new ServiceError(e.message) : (e as Error)
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { ArchiveService } from '../archive/archive-service'
 import type { Config } from '../config/load-config'
 import type { User } from '../core/types'
+import { systemUser } from '../core/system-user'
 import { getStudy, moveStudy, type RetrieveOutcome, type StoreSink } from '../dicom/dimse/retrieve'
 import type { PullClaims } from '../importer/dicom-receiver'
-import type { PullsRepo, PullStudyRow } from '../store/repos/pulls-repo'
+import { studyOfSpoolKey } from '../importer/spool-key'
+import type { PullRow, PullsRepo, PullStudyRow } from '../store/repos/pulls-repo'
 import type { PacsService } from './pacs-service'
 
 /** What the runner needs of the DICOM receiver: its spool (C-GET writes into it) and the import of a pulled study. */
@@ -21,10 +23,12 @@ export interface PullRunnerDeps {
   log(line: string): void
   /** How often the database is polled for new pulls and due retries. Default 1 s. */
   pollMs?: number
+  /** Told when a pull ends, done or failed (notifications); what it throws is logged. */
+  onPullEnded?: (pull: PullRow, state: 'done' | 'failed') => unknown
 }
 
 /** Pulls import as this site-admin identity (the right to write the project was checked when the pull was made). */
-const PULLER: User = { id: 0, username: 'pacs-pull', displayName: 'PACS pull', email: '', isSiteAdmin: true, source: 'local', disabled: false, createdAt: 0 }
+const PULLER: User = systemUser('pacs-pull', 'PACS pull')
 
 /**
  * Runs the studies of the pulls in the database: at most dicom.pullParallel C-MOVE/C-GET at once; each study is
@@ -45,9 +49,7 @@ export class PullRunner implements PullClaims {
   /** While claims load, every spooled study is held back from routes.conf (a pull's study must not go elsewhere). */
   holds(key: string): boolean {
     if (!this.claims) return true
-    if (this.claims.has(key)) return true
-    for (const uid of this.claims) if (key.startsWith(`${uid}.`)) return true
-    return false
+    return this.claims.has(studyOfSpoolKey(key)) // a late arrival's folder "<UID>_<ms>" belongs to its study too
   }
 
   async start(): Promise<void> {
@@ -116,7 +118,11 @@ export class PullRunner implements PullClaims {
     try {
       const conf = this.deps.config.pacs.nodes[pull.node]
       const node = this.deps.pacs.node(pull.node)
-      const progress = (o: RetrieveOutcome) => void this.deps.pulls.setReceived(s.id, o.completed + o.warning)
+      // Progress writes are chained: unchained, a late "3 received" could land after the final count (seen on MariaDB).
+      let written = Promise.resolve()
+      const progress = (o: RetrieveOutcome) => {
+        written = written.then(() => this.deps.pulls.setReceived(s.id, o.completed + o.warning)).catch((e) => this.deps.log(`pull ${pull.id}: progress not recorded: ${(e as Error).message}`))
+      }
       const spooled = this.deps.spool.spooledInstances(s.studyInstanceUid)
       if (s.expected !== null && s.expected > 0 && spooled >= s.expected) {
         // A retry after a failed import: everything is still in the spool, no need to ask the PACS again.
@@ -125,6 +131,7 @@ export class PullRunner implements PullClaims {
         return
       }
       const outcome = conf?.retrieve === 'get' ? await getStudy(node, aet, s.studyInstanceUid, this.deps.spool, { onProgress: progress }) : await moveStudy(node, aet, aet, s.studyInstanceUid, { onProgress: progress })
+      await written
       const received = this.deps.spool.spooledInstances(s.studyInstanceUid)
       const expected = s.expected ?? outcome.completed + outcome.warning
       await this.deps.pulls.setReceived(s.id, received)
@@ -168,7 +175,9 @@ export class PullRunner implements PullClaims {
     if (!pull || pull.state !== 'running') return
     const studies = await this.deps.pulls.studies(pullId)
     const max = this.deps.config.main.dicom.pullMaxAttempts
-    if (studies.every((x) => x.state === 'imported')) await this.deps.pulls.setPullState(pullId, 'done')
-    else if (studies.every((x) => x.state === 'imported' || (x.state === 'failed' && x.attempts >= max))) await this.deps.pulls.setPullState(pullId, 'failed')
+    const ended = studies.every((x) => x.state === 'imported') ? 'done' : studies.every((x) => x.state === 'imported' || (x.state === 'failed' && x.attempts >= max)) ? 'failed' : undefined
+    if (!ended) return
+    await this.deps.pulls.setPullState(pullId, ended)
+    if (this.deps.onPullEnded) await Promise.resolve(this.deps.onPullEnded(pull, ended)).catch((e) => this.deps.log(`after pull ${pullId}: ${(e as Error).message}`))
   }
 }

@@ -2,6 +2,7 @@ import type { ArchiveService } from '../archive/archive-service'
 import type { Rights } from '../auth/rights'
 import { ConflictError, NotFoundError, UsageError } from '../core/errors'
 import type { User } from '../core/types'
+import { uidProblem } from '../dicom/uid'
 import type { PullsRepo, PullRow, PullStudyRow } from '../store/repos/pulls-repo'
 
 export type PullStudyState = 'pending' | 'moving' | 'received' | 'imported' | 'failed'
@@ -38,8 +39,6 @@ export interface NodeNames {
   node(name: string): unknown
 }
 
-const UID = /^[0-9]+(\.[0-9]+)*$/
-
 export const toPullStudy = (s: PullStudyRow): PullStudy => ({
   studyInstanceUid: s.studyInstanceUid,
   patientId: s.patientId,
@@ -67,7 +66,8 @@ export class PullService {
     const studies: { studyInstanceUid: string; patientId: string; description: string; expected: number | null }[] = []
     for (const s of input.studies) {
       const uid = String(s.studyInstanceUid ?? '').trim()
-      if (uid.length > 64 || !UID.test(uid)) throw new UsageError(`"${uid.slice(0, 80)}" is not a StudyInstanceUID (digits and dots, at most 64 characters)`)
+      const problem = uidProblem(uid)
+      if (problem) throw new UsageError(`"${uid.slice(0, 80)}" is not a StudyInstanceUID: it ${problem} (digits and dots, at most 64 characters)`)
       if (seen.has(uid)) continue
       seen.add(uid)
       const expected = s.expectedInstances === undefined || s.expectedInstances === null || !Number.isFinite(Number(s.expectedInstances)) ? null : Math.max(0, Math.floor(Number(s.expectedInstances)))

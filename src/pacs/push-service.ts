@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { projectDir } from '../archive/archive-paths'
 import type { ArchiveService } from '../archive/archive-service'
-import { NotFoundError, ServiceError } from '../core/errors'
+import { NotFoundError } from '../core/errors'
+import { removeInside, safeJoin } from '../core/safe-path'
 import type { User } from '../core/types'
-import { DimseError } from '../dicom/dimse/scu'
 import { storeFiles, type PushOutcome } from '../dicom/dimse/store-scu'
 import { readBundle } from '../importer/dicom-bundle'
 import { readDicomHeader } from '../dicom/dicom-header'
@@ -31,8 +31,8 @@ export class PushService {
     if (!folders.length) throw new NotFoundError(`project "${projectName}" has no study with StudyInstanceUID ${studyUid}`)
     const bundles: string[] = []
     for (const f of folders) {
-      const dir = join(projectDir(this.deps.dataRoot, project.name), f.patientsId, f.studiesId, 'dicom')
-      if (existsSync(dir)) for (const b of readdirSync(dir).sort()) if (b.endsWith('.tar.gz')) bundles.push(join(dir, b))
+      const dir = safeJoin(projectDir(this.deps.dataRoot, project.name), f.patientsId, f.studiesId, 'dicom')
+      if (existsSync(dir)) for (const b of readdirSync(dir).sort()) if (b.endsWith('.tar.gz')) bundles.push(safeJoin(dir, b))
     }
     if (!bundles.length) throw new NotFoundError(`study ${studyUid} of "${projectName}" kept no DICOM originals (the project drops them: --keepdicom no)`)
     const work = mkdtempSync(join(tmpdir(), 'nora-push-'))
@@ -47,10 +47,8 @@ export class PushService {
       }
       const out = await storeFiles(node, this.deps.pacs.callingAet, files, { onProgress })
       return { ...out, instances: files.length }
-    } catch (e) {
-      throw e instanceof DimseError ? new ServiceError(e.message) : e
     } finally {
-      rmSync(work, { recursive: true, force: true })
+      removeInside(tmpdir(), work)
     }
   }
 }

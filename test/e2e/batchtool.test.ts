@@ -1,66 +1,43 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { httpDeps, openServices, type Services } from '../../src/app'
-import { loadConfig } from '../../src/config/load-config'
-import type { User } from '../../src/core/types'
-import { createApp } from '../../src/http/create-app'
-import { makeHome, type TestHome } from '../helpers/home'
-import { REPO } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
+import { chooseProject, shooter, startAppSite, type AppSite } from './fixture'
 
 const PW = 'long enough password 1'
 const P = 'btP'
-const SHOTS = join(REPO, 'test-output', 'jobs')
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-}
+const shot = shooter('jobs')
 
 /** The Batchtool and Gridstats pages in Chromium against a server in this process (real HTTP, local executor). */
 describe('Batchtool and Gridstats in the browser', () => {
-  let home: TestHome
-  let s: Services
-  let ann: User
-  let browser: Browser
-  let stop = async () => {}
-  const dir = () => s.archive.projectDir({ name: P } as never)
+  let site: AppSite
+  const dir = () => site.services.archive.projectDir({ name: P } as never)
 
   beforeAll(async () => {
-    home = makeHome()
-    s = await openServices(loadConfig(home.home))
-    ann = await s.repos.users.create({ username: 'ann', passwordHash: await Bun.password.hash(PW, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 }) })
-    await s.archive.createProject(ann, P)
-    for (const [psid, rel, content] of [
-      ['P1#S1', 't1_a/s001.nii', 'x'.repeat(11)],
-      ['P2#S1', 't1_a/s001.nii', 'y'.repeat(22)],
-      ['P3#S1', 'dwi/s001.nii', 'no t1'],
-    ] as const) {
-      const abs = join(dir(), ...psid.split('#'), rel)
-      mkdirSync(join(abs, '..'), { recursive: true })
-      writeFileSync(abs, content)
-      await s.archive.addFiles(ann, P, [abs])
-    }
-    const app = createApp(httpDeps(s))
-    app.listen({ hostname: '127.0.0.1', port: home.httpPort })
-    stop = async () => void (await app.stop())
-    browser = await launchChromium()
+    site = await startAppSite({
+      password: PW,
+      setup: async (s, ann) => {
+        await s.archive.createProject(ann, P)
+        for (const [psid, rel, content] of [
+          ['P1#S1', 't1_a/s001.nii', 'x'.repeat(11)],
+          ['P2#S1', 't1_a/s001.nii', 'y'.repeat(22)],
+          ['P3#S1', 'dwi/s001.nii', 'no t1'],
+        ] as const) {
+          const abs = join(s.archive.projectDir({ name: P } as never), ...psid.split('#'), rel)
+          mkdirSync(join(abs, '..'), { recursive: true })
+          writeFileSync(abs, content)
+          await s.archive.addFiles(ann, P, [abs])
+        }
+      },
+    })
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await stop()
-    await s?.close()
-    home?.cleanup()
+    await site?.close()
   })
 
   test('compose a bash job, preview, save, launch on 2 studies; Gridstats shows them done; an erroring job stays with its log', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-    const errors = collectErrors(page)
-    await logIn(page, home.url, 'ann', PW)
-    await page.click(`text=${P}`)
+    const { page, errors } = await site.page({ width: 1400, height: 1000 })
+    await chooseProject(page, P)
     await page.click('#open-batchtool')
     await page.waitForSelector('.bt-studies input[type=checkbox]')
     expect(await page.locator('.bt-studies input[type=checkbox]').count()).toBe(3)
@@ -90,7 +67,7 @@ describe('Batchtool and Gridstats in the browser', () => {
     await page.fill('#bt-name', 'count')
     await page.click('#bt-save')
     await page.waitForSelector('.bt-list li button:text("count")')
-    const saved = await (await page.request.get(`${home.url}api/projects/${P}/batches/count`)).json()
+    const saved = await (await page.request.get(`${site.url}api/projects/${P}/batches/count`)).json()
     expect(saved.batch.jobs).toEqual([{ type: 'bash', name: 'bash job', script: 'echo "counting $f1"\nwc -c < "$f1" | tr -d " " > "$o1"', args: { f1: 't1*/s0__.nii', o1: 'out/n.txt TAG(counted)' }, resources: { timeMinutes: 30 } }])
 
     // Launch on a selection of 2 studies.
@@ -105,7 +82,7 @@ describe('Batchtool and Gridstats in the browser', () => {
     await shot(page, 'gridstats-1-done')
 
     // A job that fails: its row stays in Gridstats (finished ones leave), and its log opens.
-    await page.goto(`${home.url}projects/${P}/batchtool`)
+    await page.goto(`${site.url}projects/${P}/batchtool`)
     await page.waitForSelector('.bt-list li button:text("count")')
     await page.click('.bt-list li button:text("count")')
     await page.waitForSelector('tr.bt-arg[data-arg="o1"]')
@@ -116,7 +93,7 @@ describe('Batchtool and Gridstats in the browser', () => {
     await page.check('.bt-studies input[data-psid="P1#S1"]')
     await page.click('#bt-launch')
     await page.waitForSelector('#bt-gridstats-batch:visible')
-    await page.goto(`${home.url}gridstats`)
+    await page.goto(`${site.url}gridstats`)
     await page.waitForSelector('tr.gs-job[data-state="error"]', { timeout: 15_000 })
     expect(await page.locator('tr.gs-job').count()).toBe(1) // the done ones left
     expect(await page.textContent('tr.gs-job .gs-reason')).toBe('exit code 3')

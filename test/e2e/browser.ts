@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { REPO } from '../helpers/nora-binary'
 
 /** Debian's Chromium, headless; never a downloaded browser. Fails (never skips) when it is missing. */
 export async function launchChromium(): Promise<Browser> {
@@ -10,13 +7,6 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   })
-}
-
-export const SHOTS = join(REPO, 'test-output', 'e2e')
-
-export async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
 }
 
 /** Console errors and CSP violations a page reports: a test asserts this stays empty. */

@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { makeHome, type TestHome } from '../helpers/home'
-import { REPO, runNora } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
+import type { Page } from 'playwright-core'
+import { chooseProject, shooter, startSite, type Site } from './fixture'
 
 const NIFTI = '/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii'
 const XSS = '<img src=x onerror=alert(1)>'
-const SHOTS = join(REPO, 'test-output', 'desktop')
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-}
+const shot = shooter('desktop')
 
 /** Types into a filter bar like a user (the bars react to keyup); an empty text clears the bar. */
 async function typeBar(page: Page, selector: string, text: string) {
@@ -25,48 +18,41 @@ async function typeBar(page: Page, selector: string, text: string) {
 
 /** The desktop in Chromium on the built binary: filter, tag from the context menu, drop files to upload, autoload. */
 describe('desktop: tags, drag-and-drop uploads, autoloaders', () => {
-  let home: TestHome
-  let browser: Browser
-  let password: string
+  let site: Site
 
   beforeAll(async () => {
-    home = makeHome()
-    const init = await runNora(['init'], { home: home.home })
-    password = init.stdout.match(/password: (\S+)/)![1]!
-    expect((await runNora(['--createproject', 'LAB'], { home: home.home })).code).toBe(0)
-    // Three studies of two subjects, registered with --add as the seed does it.
-    const files = ['P001/S01/t1_mprage/s002.nii', 'P001/S02/t1_mprage/s002.nii', 'P002/S01/t1_mprage/s003.nii']
-    for (const f of files) {
-      const to = join(home.home, 'data', 'projects', 'LAB', f)
-      mkdirSync(join(to, '..'), { recursive: true })
-      copyFileSync(NIFTI, to)
-    }
-    const added = await runNora(['-p', 'LAB', '--add', ...files.map((f) => join(home.home, 'data', 'projects', 'LAB', f))], { home: home.home })
-    expect(added.code).toBe(0)
-    const named = await runNora(['--sql', `UPDATE subjects SET name = '${XSS}' WHERE patients_id = 'P002'`, '--write'], { home: home.home })
-    expect(named.code).toBe(0)
-    // A hostile study tag, as an older archive or the shell could have set it (the tag API refuses such names).
-    const tagged = await runNora(['--sql', `INSERT INTO study_tags (study_id, tag) SELECT s.id, '${XSS}' FROM studies s JOIN subjects p ON p.id = s.subject_id WHERE p.patients_id = 'P002'`, '--write'], { home: home.home })
-    expect(tagged.code).toBe(0)
-    expect((await runNora(['start'], { home: home.home })).code).toBe(0)
-    browser = await launchChromium()
+    site = await startSite({
+      projects: ['LAB'],
+      setup: async ({ home, nora }) => {
+        // Three studies of two subjects, registered with --add as the seed does it.
+        const files = ['P001/S01/t1_mprage/s002.nii', 'P001/S02/t1_mprage/s002.nii', 'P002/S01/t1_mprage/s003.nii']
+        for (const f of files) {
+          const to = join(home.home, 'data', 'projects', 'LAB', f)
+          mkdirSync(join(to, '..'), { recursive: true })
+          copyFileSync(NIFTI, to)
+        }
+        const added = await nora(['-p', 'LAB', '--add', ...files.map((f) => join(home.home, 'data', 'projects', 'LAB', f))])
+        expect(added.code).toBe(0)
+        const named = await nora(['--sql', `UPDATE subjects SET name = '${XSS}' WHERE patients_id = 'P002'`, '--write'])
+        expect(named.code).toBe(0)
+        // A hostile study tag, as an older archive or the shell could have set it (the tag API refuses such names).
+        const tagged = await nora(['--sql', `INSERT INTO study_tags (study_id, tag) SELECT s.id, '${XSS}' FROM studies s JOIN subjects p ON p.id = s.subject_id WHERE p.patients_id = 'P002'`, '--write'])
+        expect(tagged.code).toBe(0)
+      },
+    })
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await runNora(['stop'], { home: home.home })
-    home.cleanup()
+    await site?.close()
   })
 
   test('filter, tag a study from the context menu, find it by STAG, drop NIfTI files into a study with progress, autoload with ↑/↓', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } })
-    const errors = collectErrors(page)
+    const { page, errors } = await site.page({ width: 1500, height: 950 })
     const dialogs: string[] = []
     page.on('dialog', (d) => {
       dialogs.push(d.message())
       void d.dismiss()
     })
-    await logIn(page, home.url, 'admin', password)
-    await page.click('text=LAB')
+    await chooseProject(page, 'LAB')
     await page.waitForSelector('#table-body tr.study')
     expect(await page.locator('#table-body tr.study').count()).toBe(3)
     // The hostile PatientName is text in the cell and its tooltip; no alert fired.
@@ -131,7 +117,9 @@ describe('desktop: tags, drag-and-drop uploads, autoloaders', () => {
     await shot(page, 'desktop-7-uploaded')
     await page.click('#drop-close')
 
-    // The same through the drop zone's file input, into a new study.
+    // The same through the drop zone's file input in the upload dialog, into a new study.
+    await page.click('#open-upload')
+    await page.waitForSelector('#upload-dialog[open] #drop-zone')
     await page.setInputFiles('#drop-input', NIFTI)
     await page.waitForSelector('#drop-dialog[open]')
     await page.fill('#drop-psid', 'P003#S01')

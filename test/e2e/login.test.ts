@@ -96,25 +96,32 @@ describe('login, desktop and logout in Chromium', () => {
     expect(names.sort()).toEqual(['Study1', 'Study2'])
     expect(await page.locator('.topnav .who').textContent()).toContain('admin')
     expect(await page.locator('#workspace').textContent()).toContain('Choose a project')
+    // The overview: every project with its subjects, studies and files.
+    expect(await page.locator('#workspace tr:has(a:text-is("Study1")) td.num').allTextContents()).toEqual(['1', '1', '1'])
+    expect(await page.locator('#workspace tr:has(a:text-is("Study2")) td.num').allTextContents()).toEqual(['0', '0', '0'])
     const cookies = await context.cookies()
     expect(cookies.find((c) => c.name === 'nora_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
     await shot('login-3-desktop')
   })
 
-  test('clicking a project shows it in the workspace (htmx) and in the URL', async () => {
+  test('choosing a project in the header shows its workstation (htmx) and puts it in the URL', async () => {
     step = 'project'
+    await page.click('#project-list summary')
     await page.click('#project-list a:text-is("Study1")')
-    await page.waitForSelector('#workspace h2:text-is("Study1")')
-    expect(await page.locator('#workspace').textContent()).toMatch(/1 subject · 1 study · 1 file · your role: site admin/)
+    await page.waitForSelector('.workstation[data-project="Study1"]')
+    expect(await page.locator('#ws-head .ps-current').textContent()).toBe('Study1')
+    expect(await page.locator('#ws-head .ws-counts').textContent()).toMatch(/1 subject · 1 study · 1 file · your role: site admin/)
     expect(new URL(page.url()).searchParams.get('project')).toBe('Study1')
     expect(await page.locator('#project-list li.current a').textContent()).toBe('Study1')
-    // The header survived the swap: only #main was replaced.
+    // The header survived the swap: #main and the header's project part were replaced, not the header.
     expect(await page.locator('header.topbar').count()).toBe(1)
+    expect(await page.locator('#ws-head').count()).toBe(1)
     await shot('login-4-project')
   })
 
   test('log out returns to the login page and the session is gone', async () => {
     step = 'logout'
+    await page.click('#user-menu summary') // Log out is in the user menu (with Profile)
     await Promise.all([page.waitForURL(/\/login/), page.click('button:text-is("Log out")')])
     expect(new URL(page.url()).pathname).toBe('/login')
     await shot('login-5-logged-out')

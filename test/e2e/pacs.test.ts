@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
 import { DICOMDIRTESTS, python } from '../helpers/dicom-fixtures'
-import { makeHome, type TestHome } from '../helpers/home'
-import { REPO, runNora } from '../helpers/nora-binary'
 import { startOrthanc, type Orthanc } from '../services/orthanc'
-import { collectErrors, launchChromium, logIn } from './browser'
+import { shooter, startSite, type Site } from './fixture'
 
 const XSS = '<img src=x onerror=alert(1)>'
-const SHOTS = join(REPO, 'test-output', 'pacs')
+const shot = shooter('pacs')
 const ARCHIBALD = ['1.3.6.1.4.1.5962.1.1.0.0.0.1196527414.5534.0.1', '1.3.6.1.4.1.5962.1.1.0.0.0.1196530851.28319.0.1'] // 3 + 4 instances (pydicom's dicomdirtests)
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-}
 
 /** One study written by pydicom whose PatientName and StudyDescription are an HTML injection. */
 function hostileStudy(): string {
@@ -37,40 +29,32 @@ d.save_as(sys.argv[2] + '/hostile.dcm')`,
 }
 
 describe('desktop: PACS query, pull into a project with live progress', () => {
-  let home: TestHome
-  let orthanc: Orthanc
-  let browser: Browser
-  let password: string
+  let site: Site
+  let orthanc: Orthanc | undefined
 
   beforeAll(async () => {
-    home = makeHome()
-    orthanc = await startOrthanc({ nora: ['NORA', '127.0.0.1', home.dicomPort] })
-    orthanc.load(DICOMDIRTESTS)
-    orthanc.load(hostileStudy())
-    const init = await runNora(['init'], { home: home.home })
-    password = init.stdout.match(/password: (\S+)/)![1]!
-    writeFileSync(join(home.home, 'conf/pacs.conf'), `{ nodes: { clinic: { aet: "ORTHANC", host: "127.0.0.1", port: ${orthanc.dicomPort}, retrieve: "move" } }, allowedCallingAets: [] }`)
-    await runNora(['--createproject', 'cohort'], { home: home.home })
-    const start = await runNora(['start'], { home: home.home })
-    expect(start.code, start.stdout + start.stderr).toBe(0)
-    browser = await launchChromium()
+    site = await startSite({
+      projects: ['cohort'],
+      setup: async ({ home }) => {
+        orthanc = await startOrthanc({ nora: ['NORA', '127.0.0.1', home.dicomPort] })
+        orthanc.load(DICOMDIRTESTS)
+        orthanc.load(hostileStudy())
+        writeFileSync(join(home.home, 'conf/pacs.conf'), `{ nodes: { clinic: { aet: "ORTHANC", host: "127.0.0.1", port: ${orthanc.dicomPort}, retrieve: "move" } }, allowedCallingAets: [] }`)
+      },
+    })
   }, 120_000)
   afterAll(async () => {
-    await browser?.close()
-    if (home) await runNora(['stop'], { home: home.home })
+    await site?.close()
     await orthanc?.stop()
-    home?.cleanup()
   }, 60_000)
 
   test('search shows the PACS studies (a hostile name as text), select 2, pull into a project, progress reaches imported', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-    const errors = collectErrors(page)
+    const { page, errors } = await site.page({ width: 1400, height: 1000 })
     const dialogs: string[] = []
     page.on('dialog', (d) => {
       dialogs.push(d.message())
       void d.dismiss()
     })
-    await logIn(page, home.url, 'admin', password)
     await page.click('.tools-menu summary')
     await shot(page, '1-tools-menu')
     await page.click('#nav-pacs')
@@ -115,7 +99,7 @@ describe('desktop: PACS query, pull into a project with live progress', () => {
     await shot(page, '6-imported')
 
     // the archive has the two studies of one subject (read by nora's CLI, a separate process)
-    const sel = await runNora(['-p', 'cohort', '--select', '*/*.nii', '--json'], { home: home.home })
+    const sel = await site.nora(['-p', 'cohort', '--select', '*/*.nii', '--json'])
     expect(sel.code, sel.stderr).toBe(0)
     const files = JSON.parse(sel.stdout) as { patients_id: string; studies_id: string }[]
     expect(new Set(files.map((f) => `${f.patients_id}/${f.studies_id}`))).toEqual(new Set(['77654033/20010101_000000', '77654033/19950903_173032']))

@@ -1,40 +1,32 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
 import { DICOMDIRTESTS } from '../helpers/dicom-fixtures'
-import { makeHome, type TestHome } from '../helpers/home'
-import { runNora } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn, shot } from './browser'
+import { chooseProject, shooter, startSite, type Site } from './fixture'
+
+const shot = shooter('table')
 
 /** The desktop's subject/study table in Chromium, served by the built binary (`nora start`) over imported data. */
 describe('desktop: subject/study table and file tree', () => {
-  let home: TestHome
-  let browser: Browser
-  let password: string
+  let site: Site
 
   beforeAll(async () => {
-    home = makeHome()
-    const init = await runNora(['init'], { home: home.home })
-    password = init.stdout.match(/password: (\S+)/)![1]!
-    expect((await runNora(['--createproject', 'DIRTESTS'], { home: home.home })).code).toBe(0)
-    const imported = await runNora(['-p', 'DIRTESTS', '--import', DICOMDIRTESTS], { home: home.home, timeoutMs: 120_000 })
-    expect(imported.stdout + imported.stderr).toContain('3 patients, 7 studies, 14 series')
-    // A study tag, set the way a site admin can from the shell.
-    const tagged = await runNora(['--sql', "INSERT INTO study_tags (study_id, tag) SELECT id, 'control' FROM studies WHERE description = 'Brain-MRA'", '--write'], { home: home.home })
-    expect(tagged.code).toBe(0)
-    expect((await runNora(['start'], { home: home.home })).code).toBe(0)
-    browser = await launchChromium()
+    site = await startSite({
+      projects: ['DIRTESTS'],
+      setup: async ({ nora }) => {
+        const imported = await nora(['-p', 'DIRTESTS', '--import', DICOMDIRTESTS], 120_000)
+        expect(imported.stdout + imported.stderr).toContain('3 patients, 7 studies, 14 series')
+        // A study tag, set the way a site admin can from the shell.
+        const tagged = await nora(['--sql', "INSERT INTO study_tags (study_id, tag) SELECT id, 'control' FROM studies WHERE description = 'Brain-MRA'", '--write'])
+        expect(tagged.code).toBe(0)
+      },
+    })
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await runNora(['stop'], { home: home.home })
-    home.cleanup()
+    await site?.close()
   })
 
   test('open a project, filter by name, sort, open a study file tree', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    const errors = collectErrors(page)
-    await logIn(page, home.url, 'admin', password)
-    await page.click('text=DIRTESTS')
+    const { page, errors } = await site.page({ width: 1400, height: 900 })
+    await chooseProject(page, 'DIRTESTS')
     await page.waitForSelector('#table-body tr.study')
     expect(await page.locator('#table-body tr.study').count()).toBe(7)
     expect(await page.textContent('#table-count')).toContain('1–7 of 7 studies')

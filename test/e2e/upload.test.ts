@@ -1,35 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
 import { DICOMDIRTESTS, zipOf } from '../helpers/dicom-fixtures'
-import { makeHome, type TestHome } from '../helpers/home'
-import { runNora } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn, shot } from './browser'
+import { chooseProject, shooter, startSite, type Site } from './fixture'
+
+const shot = shooter('upload')
 
 describe('desktop: Upload dicoms (as zip/tar)', () => {
-  let home: TestHome
-  let browser: Browser
-  let password: string
+  let site: Site
 
   beforeAll(async () => {
-    home = makeHome()
-    const init = await runNora(['init'], { home: home.home })
-    password = init.stdout.match(/password: (\S+)/)![1]!
-    await runNora(['--createproject', 'WHATEVER'], { home: home.home })
-    expect((await runNora(['start'], { home: home.home })).code).toBe(0)
-    browser = await launchChromium()
+    site = await startSite({ projects: ['WHATEVER'] })
   }, 60_000)
   afterAll(async () => {
-    await browser?.close()
-    await runNora(['stop'], { home: home.home })
-    home.cleanup()
+    await site?.close()
   })
 
   test('uploads the dicomdirtests zip with a progress bar and shows the import report', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    const errors = collectErrors(page)
-    await logIn(page, home.url, 'admin', password)
-    await page.click('text=WHATEVER')
-    await page.waitForSelector('#upload-form')
+    const { page, errors } = await site.page({ width: 1280, height: 900 })
+    await chooseProject(page, 'WHATEVER')
+    // The upload form lives in the upload dialog, opened from the header.
+    await page.click('#open-upload')
+    await page.waitForSelector('#upload-dialog[open] #upload-form')
     await shot(page, 'upload-1-project')
     await page.setInputFiles('#upload-form input[type=file]', zipOf(DICOMDIRTESTS))
     await page.click('#upload-form button[type=submit]')

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web'
-import { collectErrors, launchChromium, logIn } from './browser'
+import { startAppSite, projectWithFiles, studyFileUrl, type AppSite } from './fixture'
 
 const NIB = '/usr/lib/python3/dist-packages/nibabel/tests/data'
 const PW = 'long enough password 1'
@@ -42,42 +41,18 @@ const compareGradient = (page: Page, vp: number, url: string) =>
 
 /** src/web/viewer/gradient-guard.ts: no gradient while nothing reads it; NiiVue's exact gradient once something does. */
 describe('viewer: the volume-rendering gradient is computed only when used', () => {
-  let browser: Browser
-  let h: import('../integration/http/harness').Harness
-  let url: string
-  let stop: () => void
+  let site: AppSite
 
   beforeAll(async () => {
     await buildWeb()
-    const { startApp } = await import('../integration/http/harness')
-    h = await startApp('sqlite')
-    const admin = await h.user('grad-admin', PW, { siteAdmin: true })
-    const project = await h.services.archive.createProject(admin, 'GRAD')
-    const dir = join(h.services.archive.projectDir(project), 'P1', 'S1', 'anat')
-    mkdirSync(dir, { recursive: true })
-    copyFileSync(join(NIB, 'anatomical.nii'), join(dir, 'anatomical.nii'))
-    await h.services.archive.addFiles(admin, 'GRAD', [join(dir, 'anatomical.nii')])
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    site = await startAppSite({ password: PW, setup: projectWithFiles('GRAD', [join(NIB, 'anatomical.nii')]) })
   }, 120_000)
 
-  afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
-  })
+  afterAll(async () => site?.close())
 
   test('skipped on load; setVolumeRenderIllumination and setGradientOpacity get NiiVue’s own gradient', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    const errors = collectErrors(page)
-    await logIn(page, url, 'grad-admin', PW)
-    await page.goto(`${url}?project=GRAD`)
-    await page.click('#table-body tr.study')
-    const row = page.locator('#file-tree [data-nora-name="anatomical.nii"]')
-    await row.waitFor()
-    const fileUrl = (await row.getAttribute('data-nora-file'))!
+    const { page, errors } = await site.page({ width: 1400, height: 900 })
+    const fileUrl = await studyFileUrl(page, site.url, 'GRAD', 'anatomical.nii')
     await page.evaluate((u) => (window as any).noraViewer.load({ url: u, name: 'anatomical.nii', viewport: 1 }), fileUrl)
     await page.evaluate((u) => (window as any).noraViewer.load({ url: u, name: 'anatomical.nii', viewport: 2 }), fileUrl)
     await page.evaluate(() => (window as any).noraViewer.idle())

@@ -12,6 +12,11 @@ export function python(code: string, args: string[] = []): string {
   return r.stdout.toString()
 }
 
+/** Runs a python script (numpy, nibabel, scipy) that prints JSON; its value. The independent oracle of the image tests. */
+export function pythonJson(script: string, ...args: string[]): any {
+  return JSON.parse(python(script, args))
+}
+
 /** A zip (by python's zipfile, not by us) of a folder, inside a new temp dir. */
 export function zipOf(folder: string, name = 'data.zip'): string {
   const dir = mkdtempSync(join(tmpdir(), 'nora-zip-'))

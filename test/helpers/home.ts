@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MysqlOptions } from '../../src/store/mysql-db'
@@ -23,6 +23,7 @@ export interface TestHome {
 /** A temporary NORA_HOME with a main.conf for SQLite (default) or the given MySQL database, on free ports. */
 export function makeHome(opts: { mysql?: MysqlOptions; extra?: string; dicom?: string } = {}): TestHome {
   const home = mkdtempSync(join(tmpdir(), 'nora-home-'))
+  chmodSync(home, 0o711) // batch jobs run as nora-jobs, which must pass through NORA_HOME to reach data/projects
   mkdirSync(join(home, 'conf'))
   const httpPort = freePort()
   const dicomPort = freePort()

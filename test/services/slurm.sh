@@ -21,6 +21,8 @@ slurm_start() {
   H=$(hostname -s)
   mkdir -p "$D/state" "$D/spool" "$D/log" "$D/munge"
   chmod 700 "$D/munge"
+  # Jobs run as nora-jobs (sbatch --uid): slurmd's spool, where it puts their scripts, must be passable for them.
+  chmod 755 "$D" "$D/spool"
   # A private munge: its own key and socket, so the system's munge (if any) is left alone.
   dd if=/dev/urandom of="$D/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$D/munge/munge.key"

@@ -112,3 +112,20 @@ export function requireOrSkip(what: string, e: unknown): boolean {
   console.warn(`SKIP ${why}`)
   return false
 }
+
+/**
+ * A scheduler for a whole test file, asked for while the file loads (top-level await) so that its tests can be
+ * declared with describe.skipIf / test.skipIf: bun then reports them as skipped, not passed. Resolves to the handle,
+ * or, outside CI, to the reason it cannot run (printed once). Under CI=true it rejects, and the file fails.
+ */
+export async function serviceOrSkip<T>(what: string, start: () => Promise<T>): Promise<{ handle?: T; skip?: string }> {
+  try {
+    return { handle: await start() }
+  } catch (e) {
+    requireOrSkip(what, e)
+    return { skip: `${what} not available: ${(e as Error).message}` }
+  }
+}
+
+/** The name of a describe block, saying so when it is skipped (the reason is printed once, by requireOrSkip). */
+export const titled = (name: string, skip: string | undefined) => (skip ? `${name} (skipped: ${skip.replace(/:.*/, '')})` : name)

@@ -59,8 +59,13 @@ export function termToLike(pattern: string): string {
   return pattern.endsWith('*') ? like : `${like}%`
 }
 
+/** How many file patterns of one bar get the three index ranges of fileSet. */
+const MAX_FILE_UNIONS = 8
+
 class Builder {
   readonly params: Param[] = []
+  /** The file patterns given index ranges so far (fileSet). */
+  fileUnions = 0
   /**
    * Set for the indexed form (compileFiltersIndexed): files, tags and jobs become uncorrelated `IN (SELECT ...)`
    * semi-joins over the project, and anchored file patterns a range on the index of `files.path_lc` (migration 006).
@@ -102,6 +107,9 @@ export function likePrefix(like: string): string {
  */
 const inSet = (b: Builder, column: string, select: string) => (b.derived ? `${column} IN (SELECT x.id FROM (SELECT DISTINCT ${select}) x)` : `${column} IN (SELECT ${select})`)
 
+/** inSet of a whole SELECT statement (a UNION ALL of file ranges, see fileSet). */
+const inSelect = (b: Builder, column: string, select: string) => (b.derived ? `${column} IN (SELECT x.id FROM (SELECT DISTINCT y.id FROM (${select}) y) x)` : `${column} IN (${select})`)
+
 /** The string right after every string that starts with `s` (its last character + 1). */
 const successor = (s: string) => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1)
 
@@ -137,37 +145,36 @@ export function underscoreLikes(bars: FilterBars): string[] {
   return [...out]
 }
 
-/** `f.path_lc LIKE ...`, with a range on the column's index when the pattern has a literal start. */
-function pathLike(b: Builder, like: string): string {
+/**
+ * `f.path_lc LIKE ...` (or `f.name_lc`, the file name: migration 010), with a range on the column's index when the
+ * pattern has a literal start.
+ */
+function pathLike(b: Builder, like: string, column: 'f.path_lc' | 'f.name_lc' = 'f.path_lc'): string {
   const prefix = likePrefix(like)
-  const chars = b.underscore?.get(like)
+  const chars = column === 'f.path_lc' ? b.underscore?.get(like) : undefined
   const split = chars && underscoreSplit(like)
   let sql = ''
   if (split) {
     const ranges = chars.map((c) => {
       b.params.push(split.prefix + c + split.rest, split.prefix + c + successor(split.rest))
-      return 'f.path_lc >= ? AND f.path_lc < ?'
+      return `${column} >= ? AND ${column} < ?`
     })
     sql = ranges.length ? `(${ranges.map((r) => `(${r})`).join(' OR ')}) AND ` : '1 = 0 AND '
   } else if (prefix) {
     b.params.push(prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1))
-    sql = 'f.path_lc >= ? AND f.path_lc < ?'
+    sql = `${column} >= ? AND ${column} < ?`
     // `prefix%` is the range itself (path_lc is lower case, the prefix lower-case ASCII): no LIKE to test per file.
     // Not with a trailing space, which MySQL's PAD SPACE comparison ignores.
     if (like.replace(/[A-Z]/g, (c) => c.toLowerCase()) === `${escapeLike(prefix)}%` && !prefix.endsWith(' ')) return sql
     sql += ' AND '
   }
   b.params.push(like)
-  return `${sql}f.path_lc LIKE LOWER(?) ${ESC}`
+  return `${sql}${column} LIKE LOWER(?) ${ESC}`
 }
 
 function textTerm(b: Builder, bar: FilterBar, pattern: string): string {
   const like = termToLike(pattern)
-  if (bar === 'file' && b.projectId !== undefined) {
-    b.params.push(b.projectId)
-    const match = pattern.includes('/') ? pathLike(b, like) : `(${pathLike(b, like)} OR ${pathLike(b, `%/${like}`)})`
-    return inSet(b, 's.id', `f.study_id AS id FROM files f WHERE f.project_id = ? AND ${match}`)
-  }
+  if (bar === 'file' && b.projectId !== undefined) return inSelect(b, 's.id', fileSet(b, pattern))
   if (bar === 'file') {
     const match = pattern.includes('/') ? b.like('f.path', like) : `(${b.like('f.path', like)} OR ${b.like('f.path', `%/${like}`)})`
     return `EXISTS (SELECT 1 FROM files f WHERE f.study_id = s.id AND ${match})`
@@ -229,10 +236,39 @@ function studySet(b: Builder, bar: FilterBar, t: FilterTerm): string {
   if (t.kind === 'job') throw new Error('a JOB term is not a set of studies')
   const like = termToLike(t.pattern)
   if (t.kind === 'attr' && t.attr === 'STAG') return `SELECT st.study_id AS id FROM study_tags st WHERE ${b.like('st.tag', like)}`
+  if (t.kind === 'text') return fileSet(b, t.pattern)
   b.params.push(b.projectId!)
-  if (t.kind === 'attr') return `SELECT ff.study_id AS id FROM files ff JOIN file_tags ft ON ft.file_id = ff.id WHERE ff.project_id = ? AND ${b.like('ft.tag', like)}`
-  const match = t.pattern.includes('/') ? pathLike(b, like) : `(${pathLike(b, like)} OR ${pathLike(b, `%/${like}`)})`
-  return `SELECT f.study_id AS id FROM files f WHERE f.project_id = ? AND ${match}`
+  return `SELECT ff.study_id AS id FROM files ff JOIN file_tags ft ON ft.file_id = ff.id WHERE ff.project_id = ? AND ${b.like('ft.tag', like)}`
+}
+
+/**
+ * The SELECT of the study ids (`id`, repeated per matching file) of the project's files that match a file-bar pattern
+ * (indexed form). A pattern with `/`, or without a literal start, is one scan of the path index. A pattern without
+ * `/` matches the start of any path segment: with a literal start that is three index ranges, so no LIKE runs over
+ * every file of the project (`t1_mprage` on 1,000,000 files, migration 010): the path's start (`path_lc`), the file
+ * name's start (`name_lc`, the segment after the last `/`), and, for the few files nested deeper than
+ * `series/file` (`nested`), the LIKE on the whole path; together exactly `path LIKE 'x%' OR path LIKE '%/x%'`.
+ */
+function fileSet(b: Builder, pattern: string): string {
+  const like = termToLike(pattern)
+  const select = (match: () => string) => {
+    b.params.push(b.projectId!)
+    return `SELECT f.study_id AS id FROM files f WHERE f.project_id = ? AND ${match()}`
+  }
+  if (pattern.includes('/')) return select(() => pathLike(b, like))
+  // Each union is a derived table MariaDB's optimizer weighs in every join order: beyond a few (a bar of 100 `&`
+  // terms) planning alone takes seconds, so later terms keep the one scan.
+  if (!likePrefix(like) || ++b.fileUnions > MAX_FILE_UNIONS) return select(() => `(${pathLike(b, like)} OR ${pathLike(b, `%/${like}`)})`)
+  // Wrapped, so that the caller may UNION it with other sets (a UNION ALL to the right of a UNION keeps duplicates).
+  const ranges = [
+    select(() => pathLike(b, like)),
+    select(() => pathLike(b, like, 'f.name_lc')),
+    select(() => {
+      b.params.push(`%/${like}`)
+      return `f.nested = 1 AND f.path_lc LIKE LOWER(?) ${ESC}`
+    }),
+  ]
+  return `SELECT fs.id FROM (${ranges.join(' UNION ALL ')}) fs`
 }
 
 export function compileFilter(tree: FilterTree, bar: FilterBar, indexed?: IndexedForm): SqlFragment {
@@ -288,6 +324,30 @@ export function compileFilters(bars: FilterBars, indexed?: IndexedForm): SqlFrag
   return { sql: parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' AND '), params }
 }
 
+/** How many subqueries (files, tags) compileProbes writes at most: MariaDB turns each into a semi-join and weighs
+ * every join order of them (100 `&` terms: minutes of planning on a small project). */
+const MAX_PROBES = 8
+
+/**
+ * The per-study form of the bars (compileFilters without `indexed`: each term a probe of one study's files, tags or
+ * columns), for testing a few studies (study-query.ts, pageOfFirstSubjects). Undefined when a bar has a JOB term,
+ * whose per-study form links a job by study or by subject (an OR no index answers), or more than MAX_PROBES
+ * subqueries.
+ */
+export function compileProbes(bars: FilterBars): SqlFragment | undefined {
+  let subqueries = 0
+  for (const bar of FILTER_BARS) {
+    const text = bars[bar]
+    if (text === undefined) continue
+    for (const group of parseFilter(text).anyOf)
+      for (const t of group) {
+        if (t.kind === 'job') return undefined
+        if ((t.kind === 'text' && bar === 'file') || (t.kind === 'attr' && t.attr !== 'SDESC')) subqueries++
+      }
+  }
+  return subqueries > MAX_PROBES ? undefined : compileFilters(bars)
+}
+
 /**
  * Terms that stand for a set of studies in the driving form (compileDrivingSet): file patterns, STAG, FTAG, PTAG
  * (the studies of the tagged subjects) and JOB (the studies with such a job, or whose subject has one).
@@ -322,7 +382,11 @@ const drivingRank = (t: FilterTerm) => (t.kind === 'text' ? 0 : 1)
  * term's set per study (bench/table.ts, see bench/results/table.json). MySQL syntax (STRAIGHT_JOIN): undefined on
  * SQLite, and when no bar qualifies.
  */
-export function compileDrivingSet(bars: FilterBars, indexed: IndexedForm, underscore?: UnderscoreChars): { bar: FilterBar; set: SqlFragment; rest: SqlFragment } | undefined {
+export function compileDrivingSet(
+  bars: FilterBars,
+  indexed: IndexedForm,
+  underscore?: UnderscoreChars,
+): { bar: FilterBar; set: SqlFragment; rest: SqlFragment; /** Every id is a study of the project (file and FTAG terms only). */ inProject: boolean } | undefined {
   if (indexed.dialect !== 'mysql') return undefined
   for (const bar of FILTER_BARS) {
     const text = bars[bar]
@@ -345,7 +409,8 @@ export function compileDrivingSet(bars: FilterBars, indexed: IndexedForm, unders
     })
     // UNION drops the ids more than one group finds; one group needs DISTINCT (a study has many matching files).
     const set = { sql: groups.length > 1 ? groups.join(' UNION ') : `SELECT DISTINCT u.id AS id FROM (${groups[0]}) u`, params: b.params }
-    return { bar, set, rest: compileFilters({ ...bars, [bar]: undefined }, indexed) }
+    const inProject = tree.anyOf.every((group) => group.some((t) => t.kind === 'text' || (t.kind === 'attr' && t.attr === 'FTAG')))
+    return { bar, set, rest: compileFilters({ ...bars, [bar]: undefined }, indexed), inProject }
   }
   return undefined
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors'
 import type { Db, Param } from '../../store/db'
-import { compileDrivingSet, compileFilters, JOB_STATES, MATCH_ALL, underscoreLikes, underscoreSplit, type FilterBars, type UnderscoreChars } from './compile-filter'
+import { compileDrivingSet, compileFilters, compileProbes, JOB_STATES, MATCH_ALL, underscoreLikes, underscoreSplit, type FilterBars, type SqlFragment, type UnderscoreChars } from './compile-filter'
 
 /**
  * The subject/study table of the desktop: the rows of one project that pass every filter bar, sorted and paged.
@@ -120,8 +120,19 @@ export async function queryStudies(db: Db, projectId: number, bars: FilterBars, 
     const unfiltered = where.sql === MATCH_ALL.sql
     // Without a filter the count needs no join (a study's subject is always in the study's project); with one, a
     // window count comes with the page, so the filter is evaluated once.
+    // A driving set counts without the subjects (the same reason), and without the studies when its ids are all the
+    // project's (file terms: the set of `t1_mprage`'s 100,000 studies is counted, not joined).
     const count = async () =>
-      Number((await db.get<{ n: number }>(unfiltered ? 'SELECT COUNT(*) AS n FROM studies s WHERE s.project_id = ?' : `SELECT COUNT(*) AS n ${from}`, unfiltered ? [projectId] : params))?.n ?? 0)
+      Number(
+        (unfiltered
+          ? await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM studies s WHERE s.project_id = ?', [projectId])
+          : driven
+            ? driven.inProject
+              ? await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (${driven.set.sql}) m`, driven.set.params)
+              : await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (${driven.set.sql}) m STRAIGHT_JOIN studies s ON s.id = m.id WHERE s.project_id = ?`, [...driven.set.params, projectId])
+            : await db.get<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, params)
+        )?.n ?? 0,
+      )
     // First the page as keys only (sorting narrow rows is what costs on large projects), then those rows in full.
     // No sort column twice: MariaDB's temporary table for the window count is wider by each, and spills to disk
     // (10,000 rows) once it outgrows tmp_memory_table_size.
@@ -133,14 +144,21 @@ export async function queryStudies(db: Db, projectId: number, bars: FilterBars, 
                ORDER BY LOWER(${key.replace('p.', 'p0.')}) ${DIR}, ${key.replace('p.', 'p0.')} ${DIR}, p0.patients_id ${DIR} LIMIT ?) first
          JOIN subjects p ON p.id = first.id JOIN studies s ON s.subject_id = p.id WHERE s.project_id = ? AND p.project_id = ?`
       : from
-    const page = await db.all<{ study_pk: number; total_n?: number }>(
-      `SELECT s.id AS study_pk${unfiltered ? '' : ', COUNT(*) OVER () AS total_n'}
-       ${source}
-       ORDER BY LOWER(${key}) ${DIR}, ${key} ${DIR}${key === 'p.patients_id' ? '' : `, p.patients_id ${DIR}`}, s.studies_id ${DIR}, s.id ${DIR}
-       LIMIT ? OFFSET ?`,
-      [...(bySubject ? [projectId, offset + limit, projectId, projectId] : params), limit, offset],
-    )
-    const ids = page.map((r) => Number(r.study_pk))
+    const order = `ORDER BY LOWER(${key}) ${DIR}, ${key} ${DIR}${key === 'p.patients_id' ? '' : `, p.patients_id ${DIR}`}, s.studies_id ${DIR}, s.id ${DIR}`
+    // Filtered and sorted by a subject column: first from the first subjects alone (pageOfFirstSubjects), with the
+    // count on its own; the set form below when the matches are too rare for that.
+    const probes = !unfiltered && key.startsWith('p.') && offset + limit <= MAX_LIMIT ? compileProbes(bars) : undefined
+    const walked = probes && (await pageOfFirstSubjects(db, projectId, probes, key, DIR, order, limit, offset))
+    const page = walked
+      ? []
+      : await db.all<{ study_pk: number; total_n?: number }>(
+          `SELECT s.id AS study_pk${unfiltered ? '' : ', COUNT(*) OVER () AS total_n'}
+           ${source}
+           ${order}
+           LIMIT ? OFFSET ?`,
+          [...(bySubject ? [projectId, offset + limit, projectId, projectId] : params), limit, offset],
+        )
+    const ids = walked || page.map((r) => Number(r.study_pk))
     const full = ids.length
       ? await db.all<Raw>(
           `SELECT p.id AS subject_pk, s.id AS study_pk, p.patients_id AS patients_id, p.name AS name, p.birth_date AS birth_date, p.sex AS sex,
@@ -151,7 +169,7 @@ export async function queryStudies(db: Db, projectId: number, bars: FilterBars, 
       : []
     const byId = new Map(full.map((r) => [Number(r.study_pk), r]))
     rows = ids.map((id) => byId.get(id)!).filter(Boolean)
-    total = unfiltered ? await count() : page.length ? Number(page[0]!.total_n) : offset > 0 ? await count() : 0
+    total = unfiltered || walked ? await count() : page.length ? Number(page[0]!.total_n) : offset > 0 ? await count() : 0
   } else {
     // LEFT JOIN: a subject without studies has NULL study columns, which no study condition matches.
     const from = `FROM subjects p LEFT JOIN studies s ON s.subject_id = p.id WHERE p.project_id = ? AND (${where.sql})`
@@ -194,6 +212,35 @@ export async function queryStudies(db: Db, projectId: number, bars: FilterBars, 
     limit,
     offset,
   }
+}
+
+/**
+ * A filtered page sorted by a subject column, from the first subjects in that order alone: the rows of the first k
+ * subjects are the start of the whole order (the subject key, then patients_id, orders subjects totally, and a
+ * subject's studies are contiguous in it), so once they hold offset + limit matching studies, the page is among them.
+ * Each of their studies is tested by per-study index probes (compileProbes) instead of building the set of every
+ * match and sorting it: a bar that matches nearly every study (`t1_mprage` on 100,000 studies) reads ~limit subjects.
+ * Undefined when 8 times that many subjects still hold too few matches, or the first subjects too few to expect that
+ * (rare matches: the set form is faster then).
+ */
+async function pageOfFirstSubjects(db: Db, projectId: number, probes: SqlFragment, key: string, DIR: string, order: string, limit: number, offset: number): Promise<number[] | undefined> {
+  const want = offset + limit
+  const k0 = key.replace('p.', 'p0.')
+  for (const subjects of [want, want * 8]) {
+    const rows = await db.all<{ study_pk: number }>(
+      `SELECT s.id AS study_pk
+       FROM (SELECT p0.id FROM subjects p0 WHERE p0.project_id = ? ORDER BY LOWER(${k0}) ${DIR}, ${k0} ${DIR}, p0.patients_id ${DIR} LIMIT ?) first
+       JOIN subjects p ON p.id = first.id JOIN studies s ON s.subject_id = p.id
+       WHERE s.project_id = ? AND p.project_id = ? AND (${probes.sql})
+       ${order}
+       LIMIT ?`,
+      [projectId, subjects, projectId, projectId, ...probes.params, want],
+    )
+    if (rows.length >= want) return rows.slice(offset).map((r) => Number(r.study_pk))
+    // Fewer than one in 8 of the subjects needed: 8 times as many would likely not do either.
+    if (rows.length * 8 < want) return undefined
+  }
+  return undefined
 }
 
 /** More distinct characters than this at a pattern's `_` and the plain range of its literal start is used. */

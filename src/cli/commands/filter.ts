@@ -1,13 +1,13 @@
-import type { Services } from '../../app'
+import type { StudiesService } from '../../archive/filter/studies-service'
 import { UsageError } from '../../core/errors'
 import { has, one, type ParsedArgs } from '../args'
-import { actorOf, type Out } from '../context'
+import { actorOf, type ActorLookup, type Out } from '../context'
 
 /**
  * `nora -p PROJECT --filter "t1_trio*\/s0*.nii & STAG:control" [--json]`: the studies the desktop's file search bar
  * would list. Plain: one `patients_id#studies_id` a line. --json: an array of rows, streamed page by page.
  */
-export async function filterCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+export async function filterCommand(s: ActorLookup & { studies: Pick<StudiesService, 'all'> }, args: ParsedArgs, io: Out): Promise<number> {
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT --filter "..."')
   const filter = one(args, 'filter')

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
-import type { Services } from '../../app'
 import { NotFoundError, UsageError } from '../../core/errors'
+import type { JobsService } from '../../jobs/jobs-service'
 import type { JobState } from '../../store/repos/jobs-repo'
 import { has, one, type ParsedArgs } from '../args'
-import { actorOf, type Out } from '../context'
+import { actorOf, type ActorLookup, type Out } from '../context'
 import { progressBar } from '../progress-bar'
 
 const STATES: Record<string, JobState[]> = { q: ['queued'], r: ['running'], e: ['error'], d: ['done'] }
@@ -19,7 +19,7 @@ const jobId = (flag: string, raw: string) => {
  * act on one job; `--rerun-errors BATCH [--launchfile FILE | --launch JSON]` runs the failed runs of a batch again.
  * Jobs whose nora ended are reconciled first (lost, or their scheduler's state), so the list tells the truth.
  */
-export async function jobsCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+export async function jobsCommand(s: ActorLookup & { jobs: JobsService }, args: ParsedArgs, io: Out): Promise<number> {
   const actor = await actorOf(s, args)
   const jobs = s.jobs
   const recovered = await jobs.recover()

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import type { Services } from '../../app'
 import { NotFoundError, UsageError } from '../../core/errors'
+import type { JobsService } from '../../jobs/jobs-service'
 import { has, one, type ParsedArgs } from '../args'
-import { actorOf, type Out } from '../context'
+import { actorOf, type ActorLookup, type Out } from '../context'
 import { progressBar } from '../progress-bar'
 
 /**
@@ -10,7 +10,7 @@ import { progressBar } from '../progress-bar'
  * batch on every selected study or subject (on the executor of jobs.queue: local, Slurm or SGE), shows progress, prints a summary. Exit 1 when any run failed;
  * with --throwerror the first failed run stops the batch (running jobs are killed, queued ones do not start).
  */
-export async function launchCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+export async function launchCommand(s: ActorLookup & { jobs: Pick<JobsService, 'recover' | 'launch' | 'run'> }, args: ParsedArgs, io: Out): Promise<number> {
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT --launch JSON')
   let text = one(args, 'launch')

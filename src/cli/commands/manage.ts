@@ -1,32 +1,28 @@
-import type { Services } from '../../app'
+import type { ArchiveService } from '../../archive/archive-service'
 import { UsageError } from '../../core/errors'
 import type { FileEntry } from '../../core/types'
 import { parsePsid, type StudyRef } from '../../archive/file-pattern'
-import { parsePolicy } from '../../archive/project-policy'
+import { parseDates, parsePolicy } from '../../archive/project-policy'
+import type { Pseudonyms } from '../../importer/pseudonyms'
+import type { Autoexec } from '../../jobs/autoexec'
+import type { BatchLibrary } from '../../jobs/batch-library'
+import type { JobsService } from '../../jobs/jobs-service'
 import { has, many, one, tagsOf, type ParsedArgs } from '../args'
-import { actorOf, type Out } from '../context'
-import { filterCommand } from './filter'
-import { launchCommand } from './launch'
-import { importCommand } from './import'
+import { actorOf, type ActorLookup, type Out } from '../context'
 
-/** The seed's project commands: --createproject, -p with --add/--del/--del_pat/--select/--out/--pathout/--addtag/--rmtag. */
-export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+type ProjectServices = ActorLookup & {
+  archive: Pick<ArchiveService, 'open'>
+  batchLibrary: Pick<BatchLibrary, 'setAutoexec'>
+  autoexec: Pick<Autoexec, 'launchFor'>
+  jobs: Pick<JobsService, 'list'>
+  pseudonyms: Pick<Pseudonyms, 'reveal'>
+}
+
+/** `nora -p P --autoexec NAME`, `--launch_autoexec PSID`, `--pseudonyms`: batches and pseudonyms of a project. */
+export async function projectServices(s: ProjectServices, args: ParsedArgs, io: Out): Promise<number> {
   const actor = await actorOf(s, args)
-  const created = one(args, 'createproject')
-  if (created) {
-    const policy = one(args, 'policy')
-    const p = await s.archive.createProject(actor, created, '', policy ? parsePolicy(policy) : undefined)
-    io.out(`created project "${p.name}" in ${s.archive.projectDir(p)}`)
-    return 0
-  }
   const project = one(args, 'project')
   if (!project) throw new UsageError('say which project: nora -p PROJECT ...; nora --admin projects lists them')
-  const psid = one(args, 'psid') ?? process.env.NORA_PSID
-  const ref: StudyRef = psid ? parsePsid(psid) : {}
-
-  if (has(args, 'import')) return importCommand(s, args, io)
-  if (has(args, 'filter')) return filterCommand(s, args, io)
-  if (has(args, 'launch') || has(args, 'launchfile')) return launchCommand(s, args, io)
   if (has(args, 'autoexec')) {
     const name = one(args, 'autoexec')!
     await s.batchLibrary.setAutoexec(actor, project, name === 'none' ? null : name)
@@ -42,22 +38,42 @@ export async function manage(s: Services, args: ParsedArgs, io: Out): Promise<nu
     if (has(args, 'handle_job_result')) await io.out('DONE')
     return runs.length ? 1 : 0
   }
-  if (has(args, 'policy') || has(args, 'naming') || has(args, 'keepdicom')) {
+  const p = await s.archive.open(actor, project, 'admin')
+  await io.out(JSON.stringify(await s.pseudonyms.reveal(p)))
+  return 0
+}
+
+/**
+ * The archive's project commands: --createproject, -p with --add/--del/--del_pat/--select/--out/--pathout/--addtag/
+ * --rmtag/--policy. They need the database and the archive only, so they start without loading the rest of nora.
+ */
+export async function manage(s: ActorLookup & { archive: ArchiveService }, args: ParsedArgs, io: Out): Promise<number> {
+  const actor = await actorOf(s, args)
+  const created = one(args, 'createproject')
+  if (created) {
+    const policy = one(args, 'policy')
+    const dates = one(args, 'dates')
+    const p = await s.archive.createProject(actor, created, '', policy || dates ? { ...parsePolicy(policy ?? 'keep'), ...(dates && { dates: parseDates(dates) }) } : undefined)
+    io.out(`created project "${p.name}" in ${s.archive.projectDir(p)}`)
+    return 0
+  }
+  const project = one(args, 'project')
+  if (!project) throw new UsageError('say which project: nora -p PROJECT ...; nora --admin projects lists them')
+  const psid = one(args, 'psid') ?? process.env.NORA_PSID
+  const ref: StudyRef = psid ? parsePsid(psid) : {}
+
+  if (has(args, 'policy') || has(args, 'naming') || has(args, 'keepdicom') || has(args, 'dates')) {
     const identity = has(args, 'policy') ? parsePolicy(one(args, 'policy')!) : undefined
     const naming = one(args, 'naming')
     const p = await s.archive.updatePolicy(actor, project, {
       ...(identity && { identity: identity.identity, pseudonymMode: identity.pseudonymMode }),
       ...(naming !== undefined && { naming }),
       ...(has(args, 'keepdicom') && { keepDicom: yesNo(one(args, 'keepdicom')!, '--keepdicom') }),
+      ...(has(args, 'dates') && { dates: parseDates(one(args, 'dates')!) }),
     })
     await io.out(
-      `policy of "${project}": ${p.identity}${p.identity === 'pseudonymize' ? `:${p.pseudonymMode}` : ''}, series named ${p.naming}, original DICOM ${p.keepDicom ? 'kept' : 'dropped'} (applies to what is imported from now on)`,
+      `policy of "${project}": ${p.identity}${p.identity === 'pseudonymize' ? `:${p.pseudonymMode}` : ''}, series named ${p.naming}, original DICOM ${p.keepDicom ? 'kept' : 'dropped'}${p.identity === 'pseudonymize' ? `, dates ${p.dates === 'keep' ? 'kept' : 'removed'}` : ''} (applies to what is imported from now on)`,
     )
-    return 0
-  }
-  if (has(args, 'pseudonyms')) {
-    const p = await s.archive.open(actor, project, 'admin')
-    await io.out(JSON.stringify(await s.pseudonyms.reveal(p)))
     return 0
   }
   if (has(args, 'add')) {

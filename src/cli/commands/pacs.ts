@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs'
-import { startDicomNode, type Services } from '../../app'
+import { startDicomNode, type DicomNodeServices } from '../../app'
 import { ServiceError, UsageError } from '../../core/errors'
-import type { Pull, PullStudy } from '../../pacs/pull-service'
+import type { Pull, PullService, PullStudy } from '../../pacs/pull-service'
+import type { PushService } from '../../pacs/push-service'
 import { runningPid } from '../daemon/pid-file'
 import { isKeyword } from '../../dicom/dimse/scu'
-import { normalizeDateKey, PacsService, type FindResult, type QueryLevel } from '../../pacs/pacs-service'
+import { normalizeDateKey, type FindResult, type PacsService, type QueryLevel } from '../../pacs/pacs-service'
 import { has, many, one, type ParsedArgs } from '../args'
-import { actorOf, type Out } from '../context'
+import { actorOf, type ActorLookup, type Out } from '../context'
+import { familyHelp } from '../help'
 
 const LEVELS: Record<string, QueryLevel> = { patient: 'PATIENT', study: 'STUDY', series: 'SERIES' }
 const DATE_KEYS = new Set(['StudyDate', 'SeriesDate', 'PatientBirthDate', 'AcquisitionDate', 'ContentDate'])
@@ -24,25 +26,8 @@ const HEADINGS: Record<string, string> = {
   ModalitiesInStudy: 'Modalities',
 }
 
-export const PACS_HELP = `nora pacs: talk to the PACS nodes of conf/pacs.conf (as AE dicom.aet of conf/main.conf)
-
-  nora pacs nodes                         the configured nodes
-  nora pacs echo [NODE]                   C-ECHO one node, or every node
-  nora pacs find NODE [--level patient|study|series] [-k KEY=VALUE]... [--json]
-                                          C-FIND; KEY is a DICOM keyword, e.g.
-                                          -k PatientID=12345 -k PatientName='Doe^J*' -k StudyDate=2001-2003
-                                          (dates: 2003, 200305, 2003-05-05, ranges with -, open ends)
-                                          series level needs -k StudyInstanceUID=UID
-  KEY=VALUE words after NODE and the level as a word (patient, study, series) work too.
-  nora -p PROJECT pacs pull NODE --study UID [--study UID]... | --from-file uids.txt
-                                          retrieve studies (C-MOVE to dicom.aet, or C-GET as the node's
-                                          retrieve says) into PROJECT; each is C-FINDed first for its
-                                          instance count. A running nora serve does the work (the pull
-                                          survives restarts); else this command does it in-process.
-                                          Prints each study's state and a summary; exit 1 if any failed.
-  nora pacs pulls [-p PROJECT] [--json]   the pulls and their studies' states
-  nora pacs push NODE -p PROJECT --study UID [--series UID]...
-                                          C-STORE the study's (or only these series') kept DICOM originals to NODE`
+/** `nora pacs --help`: made from the `pacs ...` entries of spec.ts. */
+export const PACS_HELP = familyHelp('pacs')
 
 /** -k KEY=VALUE options and KEY=VALUE words -> matching keys (dates normalized to DICOM ranges). */
 export function parseKeys(words: string[]): Record<string, string> {
@@ -67,10 +52,13 @@ function table(rows: FindResult[], cols: string[]): string[] {
   return [line(head), ...body.map(line)]
 }
 
+/** What `nora pacs` uses: the nodes, pulls and pushes, and for a pull without a server the DICOM node. */
+type PacsServices = ActorLookup & DicomNodeServices & { pulls: PullService; push: Pick<PushService, 'pushStudy'> }
+
 /** `nora pacs nodes|echo|find`. */
-export async function pacsCommand(s: Services, args: ParsedArgs, io: Out): Promise<number> {
+export async function pacsCommand(s: PacsServices, args: ParsedArgs, io: Out): Promise<number> {
   const [, sub, ...rest] = args.positional
-  const pacs = (s as Services & { pacs?: PacsService }).pacs ?? new PacsService(s.config)
+  const pacs = s.pacs
   if (!sub || has(args, 'help')) {
     io.out(PACS_HELP)
     return sub || has(args, 'help') ? 0 : 2
@@ -189,7 +177,7 @@ function studyUids(args: ParsedArgs): string[] {
 }
 
 /** `nora -p P pacs pull NODE --study UID... | --from-file F`: C-FIND, create the pull, follow it (running it here when no server does). */
-async function pullCommand(s: Services, args: ParsedArgs, io: Out, rest: string[], pacs: PacsService): Promise<number> {
+async function pullCommand(s: PacsServices, args: ParsedArgs, io: Out, rest: string[], pacs: PacsService): Promise<number> {
   const [name] = rest
   const project = one(args, 'project')
   const uids = studyUids(args)

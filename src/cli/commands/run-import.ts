@@ -1,5 +1,5 @@
-import { hostname } from 'node:os'
 import { NotFoundError, UsageError } from '../../core/errors'
+import { RUNNER_ID } from '../../core/process-alive'
 import { readQueuedImport } from '../../importer/queued-import'
 import { one, type ParsedArgs } from '../args'
 import { withServices, type Out } from '../context'
@@ -20,7 +20,7 @@ export async function runImport(args: ParsedArgs, io: Out): Promise<number> {
     const project = await s.repos.projects.byId(record.projectId)
     if (!project) throw new NotFoundError(`import ${id}: its project ${record.projectId} is gone`)
     const { source, opts } = readQueuedImport(s.config.dataRoot, id)
-    await s.repos.imports.update(id, { runner: `${hostname()}:${process.pid}` })
+    await s.repos.imports.update(id, { runner: RUNNER_ID })
     await io.out(`import ${id} into ${project.name} from ${source}`)
     let last = ''
     const done = await s.importer.run(id, project, source, opts, (p) => {

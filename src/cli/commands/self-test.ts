@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSlurmConf, type SlurmConf } from '../../config/slurm-conf'
@@ -11,14 +11,18 @@ import { openServices } from '../../app'
 import { schemaVersion } from '../../store/migrate'
 import { migrations } from '../../store/migrations'
 import { UsageError } from '../../core/errors'
+import { removeInside } from '../../core/safe-path'
 import type { ParsedArgs } from '../args'
 import { configFrom, type Out } from '../context'
 import type { Config } from '../../config/load-config'
 import { PacsService } from '../../pacs/pacs-service'
 import { portFree } from '../daemon/ports'
 import { runningPid } from '../daemon/pid-file'
+import { ldapCheck } from './self-test-ldap'
+import { loadSmailConf, type SmailConf } from '../../config/smail-conf'
+import { Mailer } from '../../notify/mailer'
 
-type Check = (config: Config) => Promise<string>
+type Check = (config: Config, args: ParsedArgs) => Promise<string>
 
 /** Each check returns what it verified, or throws saying what is wrong. */
 const CHECKS: Record<string, Check> = {
@@ -69,6 +73,18 @@ const CHECKS: Record<string, Check> = {
     const nodes = echoes.map((e) => `${e.node} ${e.ms} ms`).join(', ')
     return `AE ${aet} on port ${port}; ${echoes.length ? `C-ECHO OK: ${nodes}` : 'no PACS nodes in conf/pacs.conf'}`
   },
+  ldap: (config, args) => ldapCheck(config.main.auth.ldap, args.positional[1] === 'ldap' ? args.positional[2] : undefined),
+  async email(config, args) {
+    // As dpxcontrol test email: without an address, connect (and log in); with one, send a test mail there.
+    // conf/smail.conf with the mail settings a site admin saved in the admin page (the database; the file alone when
+    // the database cannot be opened).
+    const mailer = new Mailer(await liveMailConf(config))
+    const to = args.positional[0] === 'test' && args.positional[1] === 'email' ? args.positional[2] : undefined
+    const said = await mailer.verify()
+    if (!to || !mailer.enabled) return said
+    const answer = await mailer.send({ to, subject: `${config.main.site.name}: test mail`, text: `This is a test mail from nora (${config.main.site.name}), sent by nora test email.\n` })
+    return `${said}; mail to ${to} taken: ${answer}`
+  },
 }
 
 class RollBack extends Error {}
@@ -107,7 +123,7 @@ async function probeQueues(executor: Executor, conf: SlurmConf, timeoutMs = 120_
     if (results.some((r) => !r.ok)) throw new Error(text)
     return text
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    removeInside(tmpdir(), dir)
   }
 }
 
@@ -115,16 +131,29 @@ async function probeQueues(executor: Executor, conf: SlurmConf, timeoutMs = 120_
 export async function selfTest(args: ParsedArgs, io: Out): Promise<number> {
   const what = args.positional[1] ?? 'all'
   const names = what === 'all' ? Object.keys(CHECKS) : [what]
-  for (const n of names) if (!CHECKS[n]) throw new UsageError(`nora test: unknown check "${n}"; use db, slurm, sge, dicom or all`)
+  for (const n of names) if (!CHECKS[n]) throw new UsageError(`nora test: unknown check "${n}"; use db, slurm, sge, dicom, ldap [USER], email [ADDRESS] or all`)
   const config = configFrom(args)
   let failed = 0
   for (const n of names) {
     try {
-      io.out(`${n.padEnd(6)} OK   ${await CHECKS[n]!(config)}`)
+      io.out(`${n.padEnd(6)} OK   ${await CHECKS[n]!(config, args)}`)
     } catch (e) {
       failed++
       io.out(`${n.padEnd(6)} FAIL ${(e as Error).message}`)
     }
   }
   return failed ? 1 : 0
+}
+
+/** The mail server as the running nora uses it: conf/smail.conf overridden by the admin page's mail.* settings. */
+async function liveMailConf(config: Config): Promise<SmailConf> {
+  let s: Awaited<ReturnType<typeof openServices>> | undefined
+  try {
+    s = await openServices(config, { migrate: false })
+    return s.siteSettings.mailConf()
+  } catch {
+    return loadSmailConf(config.confDir)
+  } finally {
+    await s?.close().catch(() => undefined)
+  }
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { openServices } from '../../app'
+import { openArchive } from '../../app-archive'
+import { UsersService } from '../../auth/users-service'
 import { ServiceError } from '../../core/errors'
 import { one, type ParsedArgs } from '../args'
 import { configFrom, type Out } from '../context'
@@ -16,8 +17,8 @@ import { selfArgv } from '../daemon/self-command'
  */
 export async function start(args: ParsedArgs, io: Out): Promise<number> {
   const config = configFrom(args)
-  const { host, port, publicUrl } = config.main.http
-  const url = httpUrl(host, port, publicUrl)
+  const { host, port, publicUrl, basePath } = config.main.http
+  const url = httpUrl(host, port, publicUrl, basePath)
   const pid = runningPid(config.dataRoot)
   if (pid) throw new ServiceError(`nora is already running (pid ${pid}) at ${url}; use nora stop first`)
   if (!(await portFree(host, port)))
@@ -26,12 +27,13 @@ export async function start(args: ParsedArgs, io: Out): Promise<number> {
   const { dicom } = config.main
   if (dicom.enabled && !(await portFree('0.0.0.0', dicom.port)))
     throw new ServiceError(`DICOM port ${dicom.port} is taken by another program; set dicom.port in conf/main.conf or NORA_DICOM_PORT`)
-  const services = await openServices(config)
+  // The database (migrated) and the first admin; the server it forks builds the rest.
+  const core = await openArchive(config)
   try {
-    const password = await services.users.ensureInitialAdmin()
+    const password = await new UsersService(core.repos).ensureInitialAdmin()
     if (password) io.out(`created user "admin" with password: ${password}\n(printed once; change it with: nora --admin passwd admin)`)
   } finally {
-    await services.close()
+    await core.db.close()
   }
 
   const log = logPath(config.dataRoot)

@@ -9,10 +9,12 @@ export async function portFree(host: string, port: number): Promise<boolean> {
   }
 }
 
-export function httpUrl(host: string, port: number, publicUrl = ''): string {
+/** The server's URL: publicUrl when set (it names the base path itself), else http://host:port/ and http.basePath. */
+export function httpUrl(host: string, port: number, publicUrl = '', basePath = '/'): string {
   if (publicUrl) return publicUrl
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-  return `http://${h}:${port}/`
+  const inner = basePath.trim().replace(/^\/+|\/+$/g, '')
+  return `http://${h}:${port}/${inner ? `${inner}/` : ''}`
 }
 
 /** GET /api/health; undefined when nothing answers. */

@@ -85,12 +85,16 @@ export function createConverter(input: ConverterSettings | string): ConverterPoo
   const settings = typeof input === 'string' ? { converter: input } : input
   const n = Math.max(1, settings.maxParallel ?? 2)
   const { timeoutMs } = settings
-  let wasm: Promise<WebAssembly.Module> | undefined
-  const builtinLane = () => {
-    wasm ??= compileDcm2niix(settings.wasmBinary)
-    wasm.catch(() => {}) // reported by the first conversion that awaits it
-    return new WasmWorkerLane({ wasm, timeoutMs })
+  let compiled: Promise<WebAssembly.Module> | undefined
+  // Compiled when a lane first needs it: the native converter's fallback lanes mostly never do.
+  const wasm = () => {
+    if (!compiled) {
+      compiled = compileDcm2niix(settings.wasmBinary)
+      compiled.catch(() => {}) // reported by the conversion that awaits it
+    }
+    return compiled
   }
+  const builtinLane = () => new WasmWorkerLane({ wasm, timeoutMs })
   const lanes = (make: () => Lane) => Array.from({ length: n }, make)
 
   const path = settings.converter === 'auto' ? NativeConverter.onPath() : settings.converter

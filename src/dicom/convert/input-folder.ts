@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { ConvertError } from './convert-error'
 
@@ -9,6 +9,24 @@ import { ConvertError } from './convert-error'
 export function inputFolderName(inputFiles: string[]): string {
   const name = basename(dirname(inputFiles[0] ?? '')).replace(/[^\w.+-]/g, '_')
   return name && name !== '.' && name !== '..' ? name : 'series'
+}
+
+/**
+ * The folder that holds exactly the input files and nothing else (no other file, no subfolder), when there is one:
+ * dcm2niix can read it in place, as `dcm2niix -o OUT FOLDER` does, instead of a temp folder of links to them.
+ */
+export function exactFolderOf(inputFiles: string[]): string | undefined {
+  const dir = dirname(inputFiles[0] ?? '')
+  if (!dir || basename(dir) !== inputFolderName(inputFiles) || inputFiles.some((f) => dirname(f) !== dir)) return undefined
+  const names = new Set(inputFiles.map((f) => basename(f)))
+  if (names.size !== inputFiles.length) return undefined
+  let entries
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return undefined
+  }
+  return entries.length === names.size && entries.every((e) => e.isFile() && names.has(e.name)) ? dir : undefined
 }
 
 /**

@@ -1,10 +1,11 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../../core/errors'
+import { removeInside } from '../../core/safe-path'
 import { ConvertError, PARTIAL_SUCCESS_CODES } from './convert-error'
 import { dcm2niixArgs, type ConvertOptions, type ConvertResult, type Converter } from './converter'
-import { checkInputs, inputEntryName, inputFolderName, withCallerPaths } from './input-folder'
+import { checkInputs, exactFolderOf, inputEntryName, inputFolderName, withCallerPaths } from './input-folder'
 import { discardNew, listFiles, newOutputs } from './output-files'
 
 export interface NativeConverterOptions {
@@ -12,7 +13,10 @@ export interface NativeConverterOptions {
   timeoutMs?: number
 }
 
-/** A native dcm2niix binary (e.g. Debian's /usr/bin/dcm2niix), run on a temp folder of symlinks to one series' files. */
+/**
+ * A native dcm2niix binary (e.g. Debian's /usr/bin/dcm2niix), run on the folder of one series' files when it holds
+ * nothing else, else on a temp folder of symlinks to them.
+ */
 export class NativeConverter implements Converter {
   readonly kind = 'native' as const
   private readonly timeoutMs: number
@@ -46,11 +50,15 @@ export class NativeConverter implements Converter {
 
   async convertSeries(inputFiles: string[], outDir: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
     checkInputs(inputFiles)
-    const tmp = mkdtempSync(join(tmpdir(), 'nora-dcm-'))
+    // A folder of exactly these files is read in place; else a temp folder of links to them is.
+    const exact = exactFolderOf(inputFiles)
+    const tmp = exact ? undefined : mkdtempSync(join(tmpdir(), 'nora-dcm-'))
     try {
-      const inDir = join(tmp, inputFolderName(inputFiles))
-      mkdirSync(inDir)
-      inputFiles.forEach((p, i) => symlinkSync(p, join(inDir, inputEntryName(i))))
+      const inDir = exact ?? join(tmp!, inputFolderName(inputFiles))
+      if (tmp) {
+        mkdirSync(inDir)
+        inputFiles.forEach((p, i) => symlinkSync(p, join(inDir, inputEntryName(i))))
+      }
       mkdirSync(outDir, { recursive: true })
       const before = listFiles(outDir)
       const proc = Bun.spawn([this.binary, ...dcm2niixArgs(inDir, outDir, opts)], {
@@ -60,7 +68,8 @@ export class NativeConverter implements Converter {
         killSignal: 'SIGKILL',
       })
       const [out, err, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-      const log = withCallerPaths(`${out}${err}`.split('\n').filter((l) => l.length > 0), inDir, inputFiles)
+      const lines = `${out}${err}`.split('\n').filter((l) => l.length > 0)
+      const log = exact ? lines : withCallerPaths(lines, inDir, inputFiles)
       if (proc.signalCode) {
         discardNew(outDir, before)
         const why = proc.signalCode === 'SIGKILL' ? `did not finish within ${this.timeoutMs / 1000} s and was stopped` : `was killed by ${proc.signalCode}`
@@ -74,7 +83,7 @@ export class NativeConverter implements Converter {
       }
       return { outputs, log, exitCode }
     } finally {
-      rmSync(tmp, { recursive: true, force: true })
+      if (tmp) removeInside(tmpdir(), tmp)
     }
   }
 }

@@ -8,8 +8,11 @@ import type { WorkerReply, WorkerRequest } from './wasm-worker'
 type BunWorker = Worker & { ref(): void; unref(): void }
 
 export interface WasmWorkerLaneOptions {
-  /** dcm2niix's compiled .wasm: compiled once, shared by every Worker (and its optimised code with it). */
-  wasm: Promise<WebAssembly.Module>
+  /**
+   * dcm2niix's compiled .wasm: compiled once, shared by every Worker (and its optimised code with it). Asked for
+   * when the lane first converts: a native dcm2niix's fallback lane may never need it (compiling costs CPU).
+   */
+  wasm: () => Promise<WebAssembly.Module>
   /** Stop the Worker (by terminate) when a series takes longer; default 10 minutes. */
   timeoutMs?: number
   /**
@@ -45,12 +48,12 @@ export class WasmWorkerLane implements Converter {
   }
 
   async version(): Promise<string> {
-    const reply = await this.request({ kind: 'version', wasm: await this.opts.wasm })
+    const reply = await this.request({ kind: 'version', wasm: await this.opts.wasm() })
     return reply.ok ? (reply.version ?? 'unknown') : 'unknown'
   }
 
   async convertSeries(inputFiles: string[], outDir: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
-    const reply = await this.request({ kind: 'convert', wasm: await this.opts.wasm, inputFiles, outDir, opts })
+    const reply = await this.request({ kind: 'convert', wasm: await this.opts.wasm(), inputFiles, outDir, opts })
     if (reply.ok) return reply.result!
     const { message, log, exitCode, convertError } = reply.error
     throw new ConvertError(convertError ? message : `builtin converter failed: ${message}`, log, exitCode)

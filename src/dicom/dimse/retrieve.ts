@@ -2,9 +2,9 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import dimse from 'dcmjs-dimse'
 import { part10Header } from '../part10-meta'
 import { DimseError, runAssociation, type DicomNode, type ScuOptions } from './scu'
-import type { Association, StoreHandler } from './store-scp'
+import { type Association, OUT_OF_RESOURCES, type StoreHandler } from './store-handler'
 
-// With scu.ts and store-scp.ts, the only place that imports dcmjs-dimse.
+// With the other files of src/dicom/dimse, the only place that imports dcmjs-dimse.
 const { Dataset } = dimse
 const { CMoveRequest, CGetRequest } = dimse.requests
 const { CStoreResponse } = dimse.responses
@@ -24,7 +24,6 @@ export interface RetrieveOutcome {
 /** Where the instances of a C-GET go: the receiver's spool (the same one the SCP writes). */
 export type StoreSink = Pick<StoreHandler, 'tempPath' | 'stored' | 'failed'>
 
-const OUT_OF_RESOURCES = 0xa700
 const hex = (s: number) => `0x${s.toString(16).padStart(4, '0')}`
 let getAssociations = 1 << 20
 
@@ -112,7 +111,7 @@ export async function getStudy(node: DicomNode, callingAet: string, studyInstanc
         sink.failed(d.noraFile, peer, d.noraError)
         return answer(OUT_OF_RESOURCES)
       }
-      sink.stored(d.noraFile, peer).then(answer, (e: Error) => {
+      sink.stored({ path: d.noraFile, head: new Uint8Array(0) }, peer).then(answer, (e: Error) => {
         sink.failed(d.noraFile!, peer, e)
         answer(OUT_OF_RESOURCES)
       })

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import dcmjs from 'dcmjs'
 import dimse from 'dcmjs-dimse'
+import { ServiceError } from '../../core/errors'
 
 // The only place, with store-scp.ts, that imports dcmjs-dimse.
 const { Client, Dataset } = dimse
@@ -19,15 +20,17 @@ export interface DicomNode {
 
 export type QueryLevel = 'PATIENT' | 'STUDY' | 'SERIES'
 
-/** A PACS did not answer, refused us, or answered with a failure. The message names the node and where it is. */
-export class DimseError extends Error {
+/**
+ * A PACS did not answer, refused us, or answered with a failure. The message names the node and where it is. A
+ * backend that cannot serve us: a ServiceError (CLI exit 4, HTTP 503).
+ */
+export class DimseError extends ServiceError {
   constructor(
     readonly node: DicomNode,
     readonly kind: 'unreachable' | 'timeout' | 'rejected' | 'failed',
     detail: string,
   ) {
     super(`PACS "${node.name}" (${node.aet}) at ${node.host}:${node.port} ${kind === 'rejected' ? 'refused the association' : kind === 'failed' ? 'answered with a failure' : 'did not answer'}: ${detail}`)
-    this.name = 'DimseError'
   }
 }
 

@@ -6,6 +6,13 @@ import { m004PacsPulls } from './004-pacs-pulls'
 import { m005BatchLibrary } from './005-batch-library'
 import { m006Autoloaders } from './006-autoloaders'
 import { m007TableIndexes } from './007-table-indexes'
+import { m008RunTokens } from './008-run-tokens'
+import { m009Credentials } from './009-credentials'
+import { m010FileNames } from './010-file-names'
+import { m011AuditAndUserSettings } from './011-audit-and-user-settings'
+import { m012Readings } from './012-readings'
+import { m013SharedLinks } from './013-shared-links'
+import { m014NotificationsAndSiteSettings } from './014-notifications-and-site-settings'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -15,6 +22,7 @@ import { m007TableIndexes } from './007-table-indexes'
  *   {table}    the table options (MySQL: InnoDB, utf8mb4)
  *   {bin}      after a VARCHAR that names things (paths, ids, tags): compare byte by byte, as SQLite does,
  *              so that `T1.nii` and `t1.nii` are two files on MySQL too
+ *   {path_file_name}  the part of the column `path` after its last `/` (all of it without one)
  * Migrations are never edited once landed; add a new number instead.
  */
 export interface Migration {
@@ -23,15 +31,24 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders, m007TableIndexes]
+export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders, m007TableIndexes, m008RunTokens, m009Credentials, m010FileNames, m011AuditAndUserSettings, m012Readings, m013SharedLinks, m014NotificationsAndSiteSettings]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { pk: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', longtext: 'TEXT', table: '', bin: '' },
+  sqlite: {
+    pk: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+    text: 'TEXT',
+    longtext: 'TEXT',
+    table: '',
+    bin: '',
+    // rtrim drops every trailing character but '/': what is left is the folder part, up to its last '/'.
+    path_file_name: "substr(path, length(rtrim(path, replace(path, '/', ''))) + 1)",
+  },
   mysql: {
     pk: 'BIGINT PRIMARY KEY AUTO_INCREMENT',
     text: 'TEXT',
     longtext: 'LONGTEXT',
     bin: 'COLLATE utf8mb4_bin',
+    path_file_name: "SUBSTRING_INDEX(path, '/', -1)",
     table: 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
   },
 }

@@ -10,12 +10,19 @@ import { LoginFailuresRepo } from './login-failures-repo'
 import { ProjectsRepo } from './projects-repo'
 import { PseudonymsRepo } from './pseudonyms-repo'
 import { RightsRepo } from './rights-repo'
+import { RunTokensRepo } from './run-tokens-repo'
 import { SessionsRepo } from './sessions-repo'
 import { SubjectsRepo } from './subjects-repo'
 import { TagsRepo } from './tags-repo'
 import { TokensRepo } from './tokens-repo'
 import { UsersRepo } from './users-repo'
 import { PullsRepo } from './pulls-repo'
+import { AuditRepo } from './audit-repo'
+import { UserSettingsRepo } from './user-settings-repo'
+import { ReadingsRepo } from './readings-repo'
+import { NotificationsRepo } from './notifications-repo'
+import { SiteSettingsRepo } from './site-settings-repo'
+import { ProjectForkRepo } from './project-fork-repo'
 
 export interface Repos {
   projects: ProjectsRepo
@@ -35,6 +42,13 @@ export interface Repos {
   autoloaders: AutoloadersRepo
   batchLibrary: BatchLibraryRepo
   gridstats: GridstatsRepo
+  runTokens: RunTokensRepo
+  audit: AuditRepo
+  userSettings: UserSettingsRepo
+  readings: ReadingsRepo
+  notifications: NotificationsRepo
+  siteSettings: SiteSettingsRepo
+  projectFork: ProjectForkRepo
 }
 
 export function createRepos(db: Db): Repos {
@@ -56,5 +70,12 @@ export function createRepos(db: Db): Repos {
     autoloaders: new AutoloadersRepo(db),
     batchLibrary: new BatchLibraryRepo(db),
     gridstats: new GridstatsRepo(db),
+    runTokens: new RunTokensRepo(db),
+    audit: new AuditRepo(db),
+    userSettings: new UserSettingsRepo(db),
+    readings: new ReadingsRepo(db),
+    notifications: new NotificationsRepo(db),
+    siteSettings: new SiteSettingsRepo(db),
+    projectFork: new ProjectForkRepo(db),
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import { LIKE_ESCAPE, type Db } from '../db'
 
 /** The states a batch, run, command and gridjob go through (the filter bars' JOB:q/r/e read commands.state). */
 /** `skipped`: a later job of a run whose earlier job failed. */
@@ -145,9 +145,14 @@ export class JobsRepo {
     await this.db.run("UPDATE gridjobs SET state = 'running', external_id = ?, started_at = ? WHERE id = ? AND state = 'queued'", [externalId, Date.now(), id])
   }
 
-  /** The scheduler's id of a job handed to it (Slurm/SGE job id); the job stays queued until the scheduler starts it. */
-  async setGridjobExternalId(id: number, externalId: string): Promise<void> {
+  /**
+   * The scheduler's id of a job handed to it (Slurm/SGE job or array task id); the job stays queued until the
+   * scheduler starts it. False when it is no longer queued (killed while it was being submitted); the id is kept all the same.
+   */
+  async setGridjobExternalId(id: number, externalId: string): Promise<boolean> {
+    if ((await this.db.run("UPDATE gridjobs SET external_id = ? WHERE id = ? AND state = 'queued'", [externalId, id])).changes > 0) return true
     await this.db.run('UPDATE gridjobs SET external_id = ? WHERE id = ?', [externalId, id])
+    return false
   }
 
   async setGridjobReason(id: number, reason: string | null): Promise<void> {
@@ -230,5 +235,54 @@ export class JobsRepo {
 
   async batchRunner(batchId: number): Promise<string> {
     return String((await this.db.get<{ runner: string }>('SELECT runner FROM batches WHERE id = ?', [batchId]))?.runner ?? '')
+  }
+
+  /** A batch's stored spec (JSON) and its project's name; undefined when there is no such batch. */
+  async batch(batchId: number): Promise<{ spec: string; project: string } | undefined> {
+    const row = await this.db.get<{ spec: string; name: string }>('SELECT b.spec, p.name FROM batches b JOIN projects p ON p.id = b.project_id WHERE b.id = ?', [batchId])
+    return row && { spec: String(row.spec), project: String(row.name) }
+  }
+
+  /** The commands of a run in order, with their stored job (JSON). */
+  async commands(runId: number): Promise<{ id: number; position: number; job: string }[]> {
+    const rows = await this.db.all<{ id: number; position: number; job: string }>('SELECT id, position, job FROM commands WHERE run_id = ? ORDER BY position', [runId])
+    return rows.map((r) => ({ id: Number(r.id), position: Number(r.position), job: String(r.job) }))
+  }
+
+  /** The commands of every run of a batch, by run, each run's in order (one query for a whole batch). */
+  async commandsOfBatch(batchId: number): Promise<Map<number, { id: number; position: number; job: string }[]>> {
+    const rows = await this.db.all<{ id: number; run_id: number; position: number; job: string }>(
+      'SELECT c.id, c.run_id, c.position, c.job FROM runs r JOIN commands c ON c.run_id = r.id WHERE r.batch_id = ? ORDER BY c.run_id, c.position',
+      [batchId],
+    )
+    const out = new Map<number, { id: number; position: number; job: string }[]>()
+    for (const r of rows) {
+      const runId = Number(r.run_id)
+      const c = { id: Number(r.id), position: Number(r.position), job: String(r.job) }
+      const list = out.get(runId)
+      if (list) list.push(c)
+      else out.set(runId, [c])
+    }
+    return out
+  }
+
+  /** How many gridjobs of `executor` are tasks of array `arrayId` (Slurm `ID_i`, SGE `ID.i`), and how many of them are queued or running. */
+  async arrayTasks(executor: string, arrayId: string): Promise<{ open: number; total: number }> {
+    const r = await this.db.get<{ total: number; open: number | null }>(
+      `SELECT COUNT(*) AS total, SUM(CASE WHEN state IN ('queued', 'running') THEN 1 ELSE 0 END) AS open FROM gridjobs
+       WHERE executor = ? AND (external_id LIKE ? ESCAPE '${LIKE_ESCAPE}' OR external_id LIKE ? ESCAPE '${LIKE_ESCAPE}')`,
+      [executor, `${arrayId}${LIKE_ESCAPE}_%`, `${arrayId}.%`],
+    )
+    return { total: Number(r?.total ?? 0), open: Number(r?.open ?? 0) }
+  }
+
+  async queuedCommandCount(runId: number): Promise<number> {
+    return Number((await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM commands WHERE run_id = ? AND state = 'queued'", [runId]))?.n ?? 0)
+  }
+
+  /** A queued or running gridjob ends in error with `reason` (one that ended meanwhile is left as it is); `finished`: stamps finished_at too. */
+  async stopGridjob(id: number, reason: string, finished = false): Promise<void> {
+    if (finished) await this.db.run("UPDATE gridjobs SET state = 'error', reason = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, Date.now(), id])
+    else await this.db.run("UPDATE gridjobs SET state = 'error', reason = ? WHERE id = ? AND state IN ('queued', 'running')", [reason, id])
   }
 }

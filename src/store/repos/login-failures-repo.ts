@@ -1,6 +1,9 @@
 import type { Db } from '../db'
 
-/** Failed login attempts by subject ("user:NAME" or "addr:IP"), kept in the store so restarts do not reset limits. */
+/**
+ * Failed login attempts by subject ("user:NAME", "addr:IP" or "pair:IP NAME"), kept in the store so restarts do not
+ * reset limits.
+ */
 export class LoginFailuresRepo {
   constructor(private readonly db: Db) {}
 
@@ -17,7 +20,7 @@ export class LoginFailuresRepo {
     await this.db.run('DELETE FROM login_failures WHERE subject = ?', [subject])
   }
 
-  async prune(before: number): Promise<void> {
-    await this.db.run('DELETE FROM login_failures WHERE at < ?', [before])
+  async prune(before: number): Promise<number> {
+    return (await this.db.run('DELETE FROM login_failures WHERE at < ?', [before])).changes
   }
 }

@@ -37,6 +37,10 @@ export class ProjectsRepo {
     return rows.map(toProject)
   }
 
+  async setDescription(id: number, description: string): Promise<void> {
+    await this.db.run('UPDATE projects SET description = ? WHERE id = ?', [description, id])
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM projects WHERE id = ?', [id])
   }

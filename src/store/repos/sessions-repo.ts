@@ -32,7 +32,12 @@ export class SessionsRepo {
     await this.db.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])
   }
 
-  async deleteExpired(now = Date.now()): Promise<void> {
-    await this.db.run('DELETE FROM sessions WHERE expires_at < ?', [now])
+  /** Ends every session of a user (password changed, user disabled); returns how many there were. */
+  async deleteForUser(userId: number): Promise<number> {
+    return (await this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId])).changes
+  }
+
+  async deleteExpired(now = Date.now()): Promise<number> {
+    return (await this.db.run('DELETE FROM sessions WHERE expires_at < ?', [now])).changes
   }
 }

@@ -58,6 +58,15 @@ export class UsersRepo {
     await this.db.run('UPDATE users SET is_site_admin = ? WHERE id = ?', [admin ? 1 : 0, id])
   }
 
+  /** The address notification mails go to ('' : none). */
+  async setEmail(id: number, email: string): Promise<void> {
+    await this.db.run('UPDATE users SET email = ? WHERE id = ?', [email, id])
+  }
+
+  async setDisplayName(id: number, displayName: string): Promise<void> {
+    await this.db.run('UPDATE users SET display_name = ? WHERE id = ?', [displayName, id])
+  }
+
   async setDisabled(id: number, disabled: boolean): Promise<void> {
     await this.db.run('UPDATE users SET disabled = ? WHERE id = ?', [disabled ? 1 : 0, id])
   }

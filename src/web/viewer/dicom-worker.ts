@@ -27,7 +27,8 @@ interface EmModule {
 
 const post = (m: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer)
 const log: string[] = []
-const WASM_URL = '/static/js/dcm2niix.wasm'
+// Beside the worker's own script, so that it follows http.basePath (the worker has no page to read it from).
+const WASM_URL = new URL('dcm2niix.wasm', self.location.href).pathname
 const ready: Promise<EmModule> = Module({
   // Compiled while it streams in, from nora (script-src 'wasm-unsafe-eval' allows it).
   // This Emscripten build awaits what the hook returns as the module's exports: a promise of them.

@@ -1,5 +1,7 @@
 import type { ConvertRequest, WorkerMessage } from './dicom-worker'
 import { gunzip, readTar } from './tar'
+import { withBase } from '../shared/base-path'
+import { cachedBytes } from '../shared/file-cache'
 
 /** Where the conversion worker and dcm2niix's WASM are served (src/http/static-assets.ts). */
 export const DICOM_WORKER_URL = '/static/js/dicom-worker.js'
@@ -26,7 +28,7 @@ const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
 export function convertDicom(files: DicomInput[], progress: Progress = () => {}): Promise<File[]> {
   if (files.length === 0) return Promise.resolve([])
   return new Promise((resolve, reject) => {
-    const worker = new Worker(DICOM_WORKER_URL, { type: 'module', name: 'nora-dcm2niix' })
+    const worker = new Worker(withBase(DICOM_WORKER_URL), { type: 'module', name: 'nora-dcm2niix' })
     const done = (f: () => void) => {
       worker.terminate()
       f()
@@ -48,20 +50,13 @@ export function convertDicom(files: DicomInput[], progress: Progress = () => {})
 
 /** Fetches an archive file with a progress line; a bundle is gunzipped and untarred, anything else is one file. */
 export async function fetchDicom(url: string, name: string, progress: Progress = () => {}): Promise<DicomInput[]> {
-  const res = await fetch(url, { credentials: 'same-origin' })
-  if (!res.ok || !res.body) throw new Error(`the DICOM data could not be fetched (HTTP ${res.status})`)
-  const total = Number(res.headers.get('content-length') ?? 0)
-  let got = 0
-  const counted = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        got += chunk.length
-        progress(`fetching ${name}: ${mb(got)}${total ? ` of ${mb(total)}` : ''}…`)
-        c.enqueue(chunk)
-      },
-    }),
-  )
-  const bytes = new Uint8Array(await new Response(counted).arrayBuffer())
+  // Through the local file cache (shared/file-cache.ts) when the user has a budget for remote use.
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await cachedBytes(withBase(url), (got, total) => progress(`fetching ${name}: ${mb(got)}${total ? ` of ${mb(total)}` : ''}…`)))
+  } catch (e) {
+    throw new Error(`the DICOM data could not be fetched (${(e as Error).message})`)
+  }
   if (isZip(name)) return readZip(new Blob([bytes as BlobPart]))
   if (!isDicomBundle(name)) return [{ name, data: bytes }]
   progress(`unpacking ${name}…`)

@@ -2,6 +2,13 @@ import { CT_PRESETS } from './presets'
 import { kindOf, rolesFor, ROLE_LABEL, type ItemRole } from './presets'
 import { droppedFiles } from './dicom'
 import { Viewer, type Layout, type LoadRequest } from './viewer'
+import { emit, on } from '../shared/bus'
+import { mountRoiTool } from './roi/mount'
+import { mountMarkerTool } from './markers/mount'
+import { mountNavigationTool } from './navigation/mount'
+import { mountShare } from './share/mount'
+import { mountReadingTool } from './reading/mount'
+import type { RoiTool } from './roi/tool'
 
 /** What a file row of the table's file tree carries (templates/partials/table/file-tree.mustache). */
 const FILE_ROW = '[data-nora-file]'
@@ -14,6 +21,7 @@ declare global {
       state(): ReturnType<Viewer['state']>
       idle(): Promise<void>
       load(req: LoadRequest): Promise<unknown>
+      roi: RoiTool
     }
   }
 }
@@ -27,7 +35,12 @@ function mount() {
   root.dataset.mounted = 'true'
   const v = new Viewer(root)
   viewer = v
-  window.noraViewer = { viewer: v, state: () => v.state(), idle: () => v.idle(), load: (r) => v.load(r) }
+  const roi = mountRoiTool(v, root)
+  const markers = mountMarkerTool(v, root)
+  mountReadingTool(v, root, markers)
+  mountNavigationTool(v, root)
+  window.noraViewer = { viewer: v, state: () => v.state(), idle: () => v.idle(), load: (r) => v.load(r), roi }
+  mountShare(v, root, roi)
   wireToolbar(v, root)
   wireDrops(v, root)
   fillHelp(root)
@@ -155,9 +168,12 @@ function keys(v: Viewer, root: HTMLElement, e: KeyboardEvent) {
   if (e.ctrlKey || e.metaKey || e.altKey) return
   if (!root.isConnected) return
   if (/^[0-6]$/.test(e.key)) v.windowPreset(e.key)
-  else if (e.key === 'x' || e.key === 'X') v.scrollSpeed(-1)
-  else if (e.key === 'y' || e.key === 'Y') v.scrollSpeed(1)
+  else if (e.key === 'x' || e.key === 'X' || e.key === 'y' || e.key === 'Y') {
+    v.scrollSpeed(e.key.toLowerCase() === 'x' ? -1 : 1)
+    emit('nora:settings', { scrollSpeed: v.viewports[0]?.scrollSpeed })
+  }
   else if (e.key === '?') toggleHelp(root)
+  else if (e.key === 'r' || e.key === 'R') for (const vp of v.viewports) vp.reformat?.reset()
   else if (e.key === 'Escape') {
     toggleHelp(root, false)
     for (const m of Array.from(root.querySelectorAll<HTMLElement>('.drop-menu'))) m.hidden = true
@@ -179,13 +195,16 @@ document.addEventListener('dragstart', (e) => {
   e.dataTransfer.setData('text/plain', row.dataset.noraName ?? '')
   e.dataTransfer.effectAllowed = 'copy'
 })
-/** The contract with the table and autoloaders: `nora:load` and `nora:clear` events on document. */
-document.addEventListener('nora:load', (e) => {
-  const d = (e as CustomEvent<LoadRequest>).detail
+/** The contract with the table and autoloaders: `nora:load` and `nora:clear` on the event bus (shared/bus.ts). */
+on('nora:load', (d) => {
   if (!viewer || !d || typeof d.url !== 'string' && !(d.file instanceof File)) return
   void viewer.load({ ...d, name: String(d.name ?? d.url?.split('/').pop() ?? 'file') })
 })
-document.addEventListener('nora:clear', () => viewer?.clear())
+on('nora:clear', () => viewer?.clear())
+on('nora:settings', (d) => {
+  const now = viewer?.viewports[0]?.scrollSpeed
+  if (viewer && now !== undefined && typeof d?.scrollSpeed === 'number') viewer.scrollSpeed(d.scrollSpeed - now)
+})
 document.addEventListener('htmx:afterSettle', mount)
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount)
 else mount()

@@ -4,7 +4,14 @@ export interface ViewbarActions {
   /** `onlyHere`: shift was held, so the change applies to this viewport only. */
   change(vp: Viewport, item: Item, props: Partial<ItemProps>, onlyHere: boolean): void
   remove(vp: Viewport, item: Item, onlyHere: boolean): void
+  /** The ⚙ menu of a volume (the ROI tool's: new ROI on this image; for an ROI, make it current). */
+  menu?(vp: Viewport, item: Item, anchor: HTMLElement): void
+  /** The ▦ of a volume: its matrix becomes the Navigation tool's grid. */
+  grid?(vp: Viewport, item: Item): void
 }
+
+/** What a viewbar's hand ✋ carries when dragged (onto the ROI tool: a new ROI on this image). */
+export const ITEM_DRAG_TYPE = 'application/x-nora-item'
 
 const COLORMAPS = ['gray', 'hot', 'warm', 'cool', 'red', 'green', 'blue', 'winter', 'plasma', 'viridis', 'inferno', 'jet', 'bone', 'actc', 'redyell', 'bluegrn']
 
@@ -13,6 +20,20 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, attrs: R
   e.className = cls
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v)
   return e
+}
+
+/** The hand icon (an outline, as the tool bar's icons; emoji fonts are not everywhere). */
+function handIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg'
+  const svg = document.createElementNS(ns, 'svg')
+  svg.setAttribute('viewBox', '0 0 24 24')
+  svg.setAttribute('aria-hidden', 'true')
+  for (const d of ['M18 11V6a2 2 0 0 0-4 0', 'M14 10V4a2 2 0 0 0-4 0v2', 'M10 10.5V6a2 2 0 0 0-4 0v8', 'M18 8a2 2 0 1 1 4 0v6a8 8 0 0 1-8 8h-2c-2.8 0-4.5-.9-6-2.3l-3.6-3.6a2 2 0 0 1 2.8-2.8L7 15']) {
+    const p = document.createElementNS(ns, 'path')
+    p.setAttribute('d', d)
+    svg.append(p)
+  }
+  return svg
 }
 
 /** Whether shift is held: a change event carries no modifier keys, so we track them. */
@@ -24,6 +45,17 @@ document.addEventListener('pointerdown', (e) => (shiftHeld = e.shiftKey), true)
 /** One viewbar: every string from the file (its name) goes in as text, never as markup. */
 function bar(vp: Viewport, item: Item, act: ViewbarActions): HTMLElement {
   const root = el('div', `viewbar role-${item.role}`, { 'data-item': String(item.id) })
+  if (item.volume && item.roi === undefined) {
+    const hand = el('span', 'vb-hand', { draggable: 'true', role: 'button', title: 'drag onto the ROI tool: a new ROI on this image', 'aria-label': 'drag onto the ROI tool' })
+    hand.append(handIcon())
+    hand.addEventListener('dragstart', (e) => {
+      if (!e.dataTransfer) return
+      e.dataTransfer.setData(ITEM_DRAG_TYPE, JSON.stringify({ viewport: vp.index, item: item.id }))
+      e.dataTransfer.setData('text/plain', item.name)
+      e.dataTransfer.effectAllowed = 'copy'
+    })
+    root.append(hand)
+  }
   const name = el('span', 'vb-name')
   name.textContent = item.name
   name.title = item.name
@@ -58,6 +90,18 @@ function bar(vp: Viewport, item: Item, act: ViewbarActions): HTMLElement {
     label.append(outline, document.createTextNode(' outline'))
     root.append(label)
   }
+  if (item.volume && act.menu) {
+    const cog = el('button', 'vb-menu', { type: 'button', title: item.roi === undefined ? 'ROI: new ROI on this image' : 'ROI: make current and edit', 'aria-label': 'ROI menu' })
+    cog.textContent = item.roi === undefined ? '⚙' : '✎'
+    cog.addEventListener('click', () => act.menu!(vp, item, cog))
+    root.append(cog)
+  }
+  if (item.volume && item.roi === undefined && act.grid) {
+    const grid = el('button', 'vb-grid', { type: 'button', title: 'Navigation: show results on this image’s matrix (grid)', 'aria-label': 'use as grid' })
+    grid.textContent = '▦'
+    grid.addEventListener('click', () => act.grid!(vp, item))
+    root.append(grid)
+  }
   const hide = el('button', 'vb-hide', { type: 'button', title: 'hide / show' })
   hide.addEventListener('click', (e) => act.change(vp, item, { hidden: !item.hidden }, e.shiftKey))
   const remove = el('button', 'vb-remove', { type: 'button', title: 'remove (shift: this viewport only)', 'aria-label': 'remove' })
@@ -84,8 +128,14 @@ export function syncViewbars(vp: Viewport, container: HTMLElement, act: ViewbarA
     set('.vb-max', (e) => (e.value = String(round(item.max))))
     set('.vb-opacity', (e) => (e.value = String(item.opacity)))
     set('.vb-outline', (e) => (e.checked = item.outline))
+    const name = root.querySelector<HTMLElement>('.vb-name')
+    if (name && name.textContent !== item.name) name.textContent = name.title = item.name // a renamed ROI
+    const hand = root.querySelector<HTMLElement>('.vb-hand')
+    if (hand) hand.hidden = item.roi !== undefined // an ROI is marked as one after its load
     const hide = root.querySelector('.vb-hide')
     if (hide) hide.textContent = item.hidden ? 'show' : 'hide'
+    const menu = root.querySelector('.vb-menu')
+    if (menu) menu.textContent = item.roi === undefined ? '⚙' : '✎'
     root.classList.toggle('is-hidden', item.hidden)
   }
 }

@@ -33,11 +33,18 @@ export class Viewer {
   status = ''
   private loads = new Set<Promise<unknown>>()
   private readonly actions: ViewbarActions
+  /** The ROI tool's hooks (roi/mount.ts): items of a viewport changed; the ⚙ of a viewbar was clicked. */
+  onItemsChanged?: (vp: Viewport) => void
+  itemMenu?: (vp: Viewport, item: Item, anchor: HTMLElement) => void
+  /** The Navigation tool's hook (navigation/mount.ts): the ▦ of a viewbar makes that image's matrix the grid. */
+  itemGrid?: (vp: Viewport, item: Item) => void
 
   constructor(readonly root: HTMLElement) {
     this.actions = {
       change: (vp, item, props, onlyHere) => this.change(vp, item, props, onlyHere),
       remove: (vp, item, onlyHere) => this.remove(vp, item, onlyHere),
+      menu: (vp, item, anchor) => this.itemMenu?.(vp, item, anchor),
+      grid: (vp, item) => this.itemGrid?.(vp, item),
     }
     const els = Array.from(root.querySelectorAll<HTMLElement>('.viewport[data-viewport]'))
     for (const e of els) {
@@ -195,8 +202,11 @@ export class Viewer {
     this.setStatus(`scroll speed ${this.viewports[0]?.scrollSpeed ?? 1}`)
   }
 
-  /** The bottom row mirrors viewport 1 as a mosaic of axial slices across its extent. */
-  private async syncMosaic() {
+  /**
+   * The bottom row mirrors viewport 1 as a mosaic of axial slices across its extent. An ROI's copy there shares the
+   * ROI's mask (as in viewport 1), so edits show in the mosaic too (the ROI tool refreshes it with the viewports).
+   */
+  async syncMosaic() {
     const m = this.mosaicViewport
     const first = this.viewports[0]
     if (!m || !first || !this.mosaic) return
@@ -205,7 +215,14 @@ export class Viewer {
     const have = m.items.map((i) => `${i.key}|${i.role}`).join(',')
     if (want !== have) {
       m.clear()
-      for (const i of first.items.filter((i) => i.volume)) await m.load(i.source, i.role, i)
+      for (const i of first.items.filter((i) => i.volume)) {
+        const copy = await m.load(i.source, i.role, i)
+        if (i.roi !== undefined && copy.volume && i.volume) {
+          copy.volume.img = i.volume.img
+          copy.roi = i.roi
+          m.nv.updateGLVolume()
+        }
+      }
     }
     for (const [n, i] of first.items.filter((i) => i.volume).entries()) {
       const mi = m.items[n]
@@ -227,6 +244,7 @@ export class Viewer {
     vp.element.classList.toggle('is-free', vp.isFree())
     const plane = vp.element.querySelector('.vp-plane')
     if (plane) plane.textContent = `${vp.index} · ${PLANE_NAMES[PLANES.indexOf(vp.plane)] ?? ''}`
+    if (!vp.mosaic) this.onItemsChanged?.(vp)
   }
 
   /** Resolves when every load started so far has finished (for tests and the benchmark). */

@@ -1,6 +1,9 @@
 import { DRAG_MODE, NVImage, NVMesh, Niivue, SLICE_TYPE } from '@niivue/niivue'
 import { skipUnusedGradient } from './gradient-guard'
 import type { ItemRole } from './presets'
+import { Reformat } from './navigation/reformat'
+import { withBase } from '../shared/base-path'
+import { cacheBudget, cachedBytes } from '../shared/file-cache'
 
 /** Where an item's bytes come from: an archive URL (fetched with the session cookie) or a local File (never uploaded). */
 export interface ItemSource {
@@ -27,9 +30,29 @@ export interface Item extends ItemProps {
   source: ItemSource
   volume?: NVImage
   mesh?: NVMesh
+  /** Set when the item shows an ROI of the ROI tool (its id): its volume shares the ROI's mask. */
+  roi?: number
 }
 
 let nextId = 1
+
+/** NIfTI, which the viewer fetches itself (fetchVolume); other formats NiiVue fetches (some bring a second file). */
+const NIFTI = /\.nii(\.gz)?$/i
+
+/**
+ * An archive volume's bytes, fetched as soon as the load starts (before NiiVue is ready). A .nii.gz is asked for
+ * `?decoded` (src/http/api/files): sent gzip-encoded, it is inflated by the browser's network stack while it arrives,
+ * not by a DecompressionStream on the page after it arrived (256^3 int16: 3 MB on the wire, 32 MB inflated). With a
+ * local cache budget the inflated bytes are what is cached.
+ */
+async function fetchVolume(url: string): Promise<ArrayBuffer> {
+  // Through the local file cache (shared/file-cache.ts): the user's budget for remote use, or a plain fetch.
+  return cachedBytes(withBase(/\.gz$/i.test(url) ? `${url}${url.includes('?') ? '&' : '?'}decoded` : url))
+}
+
+// Asked for as the viewer starts, so that the first file's fetch does not wait for it.
+void cacheBudget()
+
 const ROLE_COLORMAP: Record<ItemRole, string> = { background: 'gray', overlay: 'warm', mask: 'red', fibers: 'gray', surface: 'gray' }
 
 /** Keys identify "the same file" across viewports: an archive URL, or a local file's name, size and date. */
@@ -45,6 +68,8 @@ export class Viewport {
   /** How long the last volume took to fetch and parse (readMs) and to reach the GPU and draw (gpuMs). */
   timings: { readMs?: number; gpuMs?: number; dicom?: Record<string, number> } = {}
   private synthetic = new WeakSet<Event>()
+  /** Ctrl + left drag: oblique MPR planes (navigation/reformat.ts). */
+  reformat?: Reformat
 
   constructor(
     readonly index: number,
@@ -73,6 +98,7 @@ export class Viewport {
         centerButton: DRAG_MODE.windowing,
       })
       this.nv.setSliceType(this.mosaic ? SLICE_TYPE.AXIAL : this.plane)
+      this.reformat = new Reformat(this.nv, canvas, () => (this.mosaic ? SLICE_TYPE.AXIAL : this.plane))
       this.nv.onImageLoaded = () => this.onChange()
       this.nv.onIntensityChange = () => this.syncWindowFromNiivue()
     })
@@ -106,6 +132,9 @@ export class Viewport {
   }
 
   async load(source: ItemSource, role: ItemRole, props: Partial<ItemProps> = {}): Promise<Item> {
+    const t0 = performance.now()
+    const bytes = source.url && NIFTI.test(source.name) ? fetchVolume(source.url) : undefined
+    bytes?.catch(() => {}) // a failed fetch is reported where it is awaited, not as unhandled while NiiVue starts
     await this.ready
     const colormap = props.colormap ?? ROLE_COLORMAP[role]
     let t1 = 0
@@ -125,7 +154,7 @@ export class Viewport {
     if (role === 'fibers' || role === 'surface') {
       const mesh = source.file
         ? await NVMesh.loadFromFile({ file: source.file, gl: this.nv.gl!, name: source.name })
-        : await NVMesh.loadFromUrl({ url: source.url!, gl: this.nv.gl!, name: source.name })
+        : await NVMesh.loadFromUrl({ url: withBase(source.url!), gl: this.nv.gl!, name: source.name })
       this.nv.addMesh(mesh)
       item.mesh = mesh
       // Meshes show in 3D: a viewport with only meshes renders; with volumes, the multiplanar view has a 3D tile.
@@ -133,8 +162,9 @@ export class Viewport {
     } else {
       if (role === 'background') for (const old of this.items.filter((i) => i.volume)) this.removeItem(old, false)
       const opts = { name: source.name, colormap, opacity: item.opacity }
-      const t0 = performance.now()
-      const volume = source.file ? await NVImage.loadFromFile({ file: source.file, ...opts }) : await NVImage.loadFromUrl({ url: source.url!, ...opts })
+      const volume = source.file
+        ? await NVImage.loadFromFile({ file: source.file, ...opts })
+        : await NVImage.loadFromUrl({ url: withBase(source.url!), ...opts, ...(bytes ? { buffer: await bytes } : {}) })
       this.timings.readMs = performance.now() - t0
       if (role === 'mask') {
         volume.cal_min = 0.5

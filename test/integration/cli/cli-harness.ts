@@ -27,6 +27,12 @@ export interface CliHome extends TestHome {
 
 export const PASSWORD_LINE = /created user "admin" with password: (\S+)/
 
+/**
+ * The timeout of a test or hook that runs ./nora `n` times (`start` counts 3: it waits for the server). One spawn
+ * takes 0.3-0.4 s on an idle machine and several times that on a busy 2-core one; bun's default of 5 s is not enough.
+ */
+export const spawns = (n: number) => Math.max(20_000, n * 3_000)
+
 /** A home on SQLite or on a fresh database of the shared MariaDB (127.0.0.1:3306); `mysql` overrides the latter. */
 export async function cliHome(dialect: Dialect, opts: { mysql?: MysqlOptions; extra?: string } = {}): Promise<CliHome> {
   const fresh = dialect === 'mysql' && !opts.mysql ? await freshMysqlDatabase('nora_cli') : undefined

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureBinary, NORA, runNora } from '../../helpers/nora-binary'
-import { alive, cliHome, DIALECTS, lines, loginWorks, ok, type CliHome } from './cli-harness'
+import { alive, cliHome, DIALECTS, lines, loginWorks, ok, type CliHome, spawns } from './cli-harness'
 
 // The server's life cycle through the built binary: init, start, status, test db, stop; on SQLite and MariaDB.
 for (const dialect of DIALECTS) {
@@ -16,7 +16,7 @@ for (const dialect of DIALECTS) {
     })
     afterAll(async () => {
       await h?.close()
-    })
+    }, spawns(2))
 
     test('init prints the admin password once; a second init keeps it', async () => {
       const first = await h.init()
@@ -32,7 +32,7 @@ for (const dialect of DIALECTS) {
       expect(second.result.stdout).not.toContain(password!)
       expect(second.result.stdout).toContain('passwords unchanged')
       expect(second.result.stdout).toContain(`kept ${join(h.home, 'conf', 'main.conf')}`)
-    })
+    }, spawns(2))
 
     test('start prints the URL and /api/health answers; the first password still signs in', async () => {
       const r = await h.start()
@@ -50,7 +50,7 @@ for (const dialect of DIALECTS) {
 
       expect(await loginWorks(h.url, 'admin', password!)).toBe(true)
       expect(await loginWorks(h.url, 'admin', `${password}x`)).toBe(false)
-    })
+    }, spawns(3))
 
     test('a second start refuses: already running, non-zero', async () => {
       const before = h.pid()
@@ -60,21 +60,21 @@ for (const dialect of DIALECTS) {
       expect(r.stderr).toContain(`pid ${before}`)
       expect(h.pid()).toBe(before!)
       expect((await fetch(new URL('api/health', h.url))).status).toBe(200)
-    })
+    }, spawns(1))
 
     test('status exits 0 while the server is up', async () => {
       const r = ok(await h.nora(['status']))
       expect(r.stdout).toContain(`running (pid ${h.pid()})`)
       expect(r.stdout).toMatch(/^database\s+.*OK/m)
       expect(r.stdout).toContain(`${h.url} answering`)
-    })
+    }, spawns(1))
 
     test('test db prints OK', async () => {
       const r = ok(await h.nora(['test', 'db']))
       expect(lines(r)).toHaveLength(1)
       expect(r.stdout).toMatch(/^db\s+OK\s+.*read\/write OK/)
       expect(r.stdout).toContain(dialect)
-    })
+    }, spawns(1))
 
     test('stop stops it: pid gone, port closed, status non-zero', async () => {
       const pid = h.pid()!
@@ -91,7 +91,7 @@ for (const dialect of DIALECTS) {
 
       const again = ok(await h.nora(['stop']))
       expect(again.stdout).toContain('not running')
-    })
+    }, spawns(3))
   })
 }
 
@@ -100,10 +100,10 @@ describe('nora start on a taken port', () => {
   beforeAll(async () => {
     h = await cliHome('sqlite')
     ok((await h.init()).result)
-  })
+  }, spawns(1))
   afterAll(async () => {
     await h?.close()
-  })
+  }, spawns(2))
 
   test('refuses with a message naming the port, non-zero; starts once the port is free', async () => {
     const squatter = Bun.listen({ hostname: '127.0.0.1', port: h.httpPort, socket: { data() {} } })
@@ -121,7 +121,7 @@ describe('nora start on a taken port', () => {
     const r = await h.start()
     expect(r.stdout).toContain(h.url)
     ok(await h.nora(['stop']))
-  })
+  }, spawns(6))
 })
 
 describe('nora stop when nothing reaps the server', () => {
@@ -131,12 +131,12 @@ describe('nora stop when nothing reaps the server', () => {
     h = await cliHome('sqlite')
     ok((await h.init()).result)
     await ensureBinary()
-  })
+  }, spawns(1))
   afterAll(async () => {
     parent?.kill()
     await parent?.exited
     await h?.close()
-  })
+  }, spawns(2))
 
   // In a container whose PID 1 is a shell, the exited server stays a zombie: stop must not wait 15 s and "kill" it.
   test('stop reports a clean stop at once when the parent never waits for the server', async () => {
@@ -153,7 +153,7 @@ describe('nora stop when nothing reaps the server', () => {
     expect(r.stdout.trim()).toBe(`nora stopped (pid ${pid})`)
     expect(alive(pid)).toBe(false)
     expect((await h.nora(['status'])).code).not.toBe(0)
-  }, 30_000)
+  }, 60_000) // up to 20 s for the server to answer, 15 s for stop, and the spawns
 })
 
 describe('--help of every command', () => {
@@ -164,14 +164,14 @@ describe('--help of every command', () => {
   const cases: [string[], RegExp][] = [
     [['--help'], /^nora: medical imaging research platform/],
     [['-h'], /^nora: medical imaging research platform/],
-    [['init', '--help'], /^nora init /],
-    [['start', '--help'], /^nora start /],
-    [['stop', '--help'], /^nora stop /],
-    [['status', '--help'], /^nora status /],
-    [['serve', '--help'], /^nora serve /],
-    [['test', '--help'], /^nora test \[db\|slurm\|sge\|dicom\|all\]/],
+    [['init', '--help'], /^nora init\n/],
+    [['start', '--help'], /^nora start \[--timeout SECONDS\]\n/],
+    [['stop', '--help'], /^nora stop\n/],
+    [['status', '--help'], /^nora status\n/],
+    [['serve', '--help'], /^nora serve\n/],
+    [['test', '--help'], /^nora test \[db\|slurm\|sge\|dicom\|ldap\|email\|all\]/],
     [['--admin', '--help'], /^nora --admin COMMAND/],
-    [['--admin', 'users', '--help'], /^nora --admin COMMAND/],
+    [['--admin', 'users', '--help'], /^nora --admin users\n/],
   ]
   for (const [args, usage] of cases) {
     test(`nora ${args.join(' ')}`, async () => {
@@ -179,18 +179,18 @@ describe('--help of every command', () => {
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       expect(r.stdout).toMatch(usage)
-    })
+    }, spawns(1))
   }
 
   test('the main help lists every subcommand and the project options', async () => {
     const r = await runNora(['--help'], { home: empty })
     for (const word of ['init', 'start', 'stop', 'status', 'serve', 'test', '--createproject', '--add', '--select', '--sql', '--admin'])
       expect(r.stdout).toContain(word)
-  })
+  }, spawns(1))
 
   test('an unknown command prints the usage on stderr and exits 2', async () => {
     const r = await runNora(['frobnicate'], { home: empty })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('unknown command "frobnicate"')
-  })
+  }, spawns(1))
 })

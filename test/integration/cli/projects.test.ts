@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { cliHome, DIALECTS, lines, ok, type CliHome } from './cli-harness'
+import { cliHome, DIALECTS, lines, ok, type CliHome, spawns } from './cli-harness'
 
 interface Entry {
   project: string
@@ -45,11 +45,11 @@ for (const dialect of DIALECTS) {
       projects = join(h.dataRoot, 'projects')
       outside = mkdtempSync(join(tmpdir(), 'nora-outside-'))
       writeFileSync(join(outside, 'secret.txt'), 'not yours\n')
-    })
+    }, spawns(1))
     afterAll(async () => {
       await h?.close()
       rmSync(outside, { recursive: true, force: true })
-    })
+    }, spawns(2))
 
     test('--createproject NAME and -c NAME create the project and its folder', async () => {
       const long = ok(await h.nora(['--createproject', 'P']))
@@ -66,13 +66,13 @@ for (const dialect of DIALECTS) {
       const bad = await h.nora(['-c', '../evil'])
       expect(bad.code).not.toBe(0)
       expect(existsSync(join(h.dataRoot, 'evil'))).toBe(false)
-    })
+    }, spawns(5))
 
     test('an unknown project is named, with the command that lists them', async () => {
       const r = await h.nora(['-p', 'x', '--select', '*'])
       expect(r.code).not.toBe(0)
       expect(r.stderr.trim()).toBe('nora: no project "x"; nora --admin projects lists them')
-    })
+    }, spawns(1))
 
     test('--add and -a register files in PID/SID/series/file, --addtag tags them; --select --json describes each', async () => {
       const a = put('P/S1/T1/series/a.txt')
@@ -101,7 +101,7 @@ for (const dialect of DIALECTS) {
       // Adding a file again keeps one entry.
       ok(await h.nora(['-p', 'P', '--add', a]))
       expect(await selectJson('P', 'series/*')).toHaveLength(3)
-    })
+    }, spawns(5))
 
     test('--byfilename groups the matches by their path in the study', async () => {
       const r = ok(await h.nora(['-p', 'P', '-s', 'series/*', '--json', '--byfilename']))
@@ -109,7 +109,7 @@ for (const dialect of DIALECTS) {
       expect(Object.keys(grouped).sort()).toEqual(['series/a.txt', 'series/b.txt'])
       expect(grouped['series/a.txt']!.map((e) => e.relative).sort()).toEqual(['S1/T1/series/a.txt', 'S2/T2/series/a.txt'])
       expect(grouped['series/b.txt']!.map((e) => e.patients_id)).toEqual(['S1'])
-    })
+    }, spawns(1))
 
     test('-s prints absolute paths; PID#SID/ and --psid narrow to one study', async () => {
       expect(await selectPlain('P', 'series/*')).toEqual(
@@ -121,7 +121,7 @@ for (const dialect of DIALECTS) {
       const escape = await h.nora(['-p', 'P', '-s', '../Q/*'])
       expect(escape.code).not.toBe(0)
       expect(escape.stderr).toContain('".."')
-    })
+    }, spawns(5))
 
     test('--addtag T -s PATTERN and --rmtag T -s PATTERN change the tags of the matching files only', async () => {
       expect(ok(await h.nora(['-p', 'P', '--addtag', 't3', '-s', 'series/a.txt'])).stdout).toContain('added')
@@ -138,7 +138,7 @@ for (const dialect of DIALECTS) {
         ['S1/T1/series/b.txt', ['t2']],
         ['S2/T2/series/a.txt', ['t3']],
       ])
-    })
+    }, spawns(4))
 
     test('--out and --pathout give absolute paths under data/projects/P/PID/SID/', async () => {
       expect(ok(await h.nora(['-p', 'P', '--out', 'S1#T1/folder/name.nii'])).stdout.trim()).toBe(join(projects, 'P/S1/T1/folder/name.nii'))
@@ -150,7 +150,7 @@ for (const dialect of DIALECTS) {
         expect(r.code).not.toBe(0)
         expect(r.stdout).toBe('')
       }
-    })
+    }, spawns(7))
 
     test('--add refuses paths outside the project (outside the data root, through "..", through symlinks); nothing is registered', async () => {
       const before = relatives(await selectJson('P', '*'))
@@ -174,7 +174,7 @@ for (const dialect of DIALECTS) {
       }
       expect(relatives(await selectJson('P', '*'))).toEqual(before)
       expect(await selectJson('Q', '*')).toEqual([])
-    })
+    }, spawns(8))
 
     test('a user without rights is refused and nothing is written; grant read lets them select, write lets them add', async () => {
       ok(await h.nora(['--admin', 'adduser', 'bob']))
@@ -208,7 +208,7 @@ for (const dialect of DIALECTS) {
       expect(relatives(await selectJson('P', '*'))).toContain('S1/T1/series/bob.txt')
       ok(await h.nora(['--admin', 'revoke', 'bob', 'P']))
       expect((await h.nora(['-p', 'P', '-s', '*'], bob)).code).not.toBe(0)
-    })
+    }, spawns(15))
 
     test('--del removes a registered file from the store and the disk', async () => {
       const r = ok(await h.nora(['-p', 'P', '--del', rel('P/S1/T1/series/b.txt')]))
@@ -218,7 +218,7 @@ for (const dialect of DIALECTS) {
       const again = await h.nora(['-p', 'P', '-d', rel('P/S1/T1/series/b.txt')])
       expect(again.code).not.toBe(0)
       expect(again.stderr).toContain('not registered')
-    })
+    }, spawns(3))
 
     test('--del_pat PID#SID moves the study folder to data/trash and forgets its files', async () => {
       const r = ok(await h.nora(['-p', 'P', '--del_pat', 'S2#T2']))
@@ -233,7 +233,7 @@ for (const dialect of DIALECTS) {
       const unknown = await h.nora(['-p', 'P', '-dp', 'S2#T2'])
       expect(unknown.code).not.toBe(0)
       expect(unknown.stderr).toContain('no study "S2#T2"')
-    })
+    }, spawns(4))
 
     test('file patterns: "_" is exactly one character, "*" any run, "%" and "!" only themselves', async () => {
       const names = ['a.txt', 'b.txt', 'ab.txt', 'abc.txt', '100%.txt', '100x.txt', '100xyz.txt', 'a!b.txt', 'c%d.txt']
@@ -253,7 +253,7 @@ for (const dialect of DIALECTS) {
       expect(await match('*/100%.txt')).toEqual(['100%.txt'])
       // Like the seed's MySQL LIKE, matching ignores ASCII case, the same on both dialects.
       expect(await match('pat/A_.TXT')).toEqual(['ab.txt'])
-    })
+    }, spawns(14))
 
     test('--sql: read-only unless --write, site admins only, --csv prints CSV', async () => {
       const count = async () => JSON.parse(ok(await h.nora(['--sql', 'SELECT COUNT(*) AS n FROM users'])).stdout)[0].n as number
@@ -277,6 +277,6 @@ for (const dialect of DIALECTS) {
 
       const q = ok(await h.nora(['-q', "SELECT 'a,b' AS x, 'say \"hi\"' AS y", '--csv']))
       expect(lines(q)).toEqual(['x,y', '"a,b","say ""hi"""'])
-    })
+    }, spawns(7))
   })
 }

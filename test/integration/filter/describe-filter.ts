@@ -10,7 +10,6 @@ import type { Out } from '../../../src/cli/context'
 import { ForbiddenError, UsageError } from '../../../src/core/errors'
 import type { User } from '../../../src/core/types'
 import { createApp } from '../../../src/http/create-app'
-import { studiesApi } from '../../../src/http/api/studies'
 import { startApp, ORIGIN, type Dialect, type Harness } from '../http/harness'
 
 /**
@@ -333,7 +332,7 @@ export function describeFilter(dialect: Dialect) {
 
       const app = () => {
         const deps = { ...httpDeps(h.services), studies: service() }
-        return createApp(deps).use(studiesApi(deps))
+        return createApp(deps)
       }
       const get = async (path: string, token?: string) => {
         const res = await app().handle(new Request(new URL(path, ORIGIN), token ? { headers: { authorization: `Bearer ${token}` } } : {}))

@@ -168,8 +168,7 @@ describe('PACS API against a real Orthanc', () => {
     for (const [uid, o] of Object.entries(studies)) expect(uidToPseudonym.get(uid)).toBe(byId.get(o.PatientID)!)
     expect(new Set(byId.keys())).toEqual(new Set(['98890234', '12345678', '77654033', 'HOSTILE1']))
     // the importer gives the same pseudonym: import one patient's folder into the project and look at its folders
-    const { id, project } = await s.importer.create(admin, 'pseudo', 'test')
-    await s.importer.run(id, project, join(DICOMDIRTESTS, '77654033'))
+    await (await s.importer.submit(admin, 'pseudo', join(DICOMDIRTESTS, '77654033'), { label: 'test', here: true })).ended
     expect(readdirSync(join(s.config.dataRoot, 'projects', 'pseudo')).filter((d) => d.startsWith('P'))).toEqual([byId.get('77654033')!])
     // stable: the same query again gives the same pseudonyms
     const again = await json('/api/pacs/nodes/clinic/find?level=study&project=pseudo', adminToken)
@@ -252,8 +251,7 @@ describe('PACS API against a real Orthanc', () => {
   })
 
   test('push: a study of a project goes back to the node by C-STORE; the project\'s write right is needed', async () => {
-    const { id, project } = await s.importer.create(admin, 'open', 'test')
-    await s.importer.run(id, project, join(DICOMDIRTESTS, '77654033'))
+    await (await s.importer.submit(admin, 'open', join(DICOMDIRTESTS, '77654033'), { label: 'test', here: true })).ended
     const [uid, o] = Object.entries(studies).find(([, x]) => x.PatientID === '77654033')!
     const body = JSON.stringify({ project: 'open', study: uid })
     const push = (token: string, b = body) => req('/api/pacs/nodes/clinic/push', { method: 'POST', token, body: b, headers: { 'content-type': 'application/json' } })

@@ -30,8 +30,8 @@ describe('bad input to the importer is reported and the rest imports', () => {
   let s: Services
   let admin: User
   const run = async (source: string, opts = {}) => {
-    const { id, project } = await s.importer.create(admin, 'bad', source)
-    const record = await s.importer.run(id, project, source, opts)
+    const { id, ended } = await s.importer.submit(admin, 'bad', source, { ...opts, here: true })
+    const record = await ended
     return { record, problems: (await s.importer.status(id))!.problems }
   }
 

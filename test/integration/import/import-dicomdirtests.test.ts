@@ -61,14 +61,14 @@ describe('nora --import of pydicom dicomdirtests', () => {
       expect(existsSync(f.absolute.replace(/\.nii$/, '.json'))).toBe(true)
     }
     expect(new Set(files.map((f) => f.patients_id))).toEqual(new Set(['77654033', '98890234']))
-  })
+  }, 60_000)
 
   test('importing the same instances again changes nothing', async () => {
     const before = (await runNora(['--sql', 'SELECT COUNT(*) AS n FROM files'], { home: home.home })).stdout
     const again = await runNora(['-p', 'demo', '--import', DICOMDIRTESTS], { home: home.home, timeoutMs: 120_000 })
     expect(again.stdout).toContain('0 series (14 unchanged)')
     expect((await runNora(['--sql', 'SELECT COUNT(*) AS n FROM files'], { home: home.home })).stdout).toBe(before)
-  })
+  }, 60_000)
 
   test('keeps the original DICOM, compressed, beside each study', () => {
     const study = join(home.home, 'data/projects/demo/77654033')

@@ -60,7 +60,7 @@ describe('DICOM import over HTTP (built binary)', () => {
     expect(((await r.json()) as { error: string }).error).toContain('wrong user name or token')
     expect((await runNora(['--sql', 'SELECT COUNT(*) AS n FROM imports'], { home: home.home })).stdout).toBe(before)
     expect(readdirSync(join(home.home, 'data/uploads'))).toEqual([])
-  })
+  }, 60_000)
 
   test('a token of a user with only read rights gets 403 JSON and nothing is stored', async () => {
     const readerToken = (await runNora(['--admin', 'token', 'reader'], { home: home.home })).stdout.trim()
@@ -69,7 +69,7 @@ describe('DICOM import over HTTP (built binary)', () => {
     expect(readdirSync(join(home.home, 'data/uploads'))).toEqual([])
     const api = await fetch(`${home.url}api/projects/WHATEVER/imports`, { method: 'POST', headers: { authorization: `Bearer ${readerToken}` }, body: Bun.file(zip) })
     expect(api.status).toBe(403)
-  })
+  }, 60_000)
 
   test('POST /api/projects/:p/imports takes the raw zip body', async () => {
     const r = await fetch(`${home.url}api/projects/WHATEVER/imports`, {

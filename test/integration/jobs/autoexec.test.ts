@@ -68,12 +68,11 @@ describe('autoexec', () => {
     expect(r.code).toBe(0)
     expect(r.lines).toEqual([`autoexecution queue of "${P}": qc`])
     expect((await s.batchLibrary.list(ann, P)).map((b) => `${b.name} ${b.autoexec}`)).toEqual(['qc true'])
-  })
+  }, 60_000)
 
   test('an upload import (no queue named) runs the project queue on the new study, as the importing user', async () => {
     const before = await batches()
-    const { id, project } = await s.importer.create(ann, P, 'upload')
-    const record = await s.importer.run(id, project, zip)
+    const record = await (await s.importer.submit(ann, P, zip, { label: 'upload', here: true })).ended
     expect(record.state).toBe('done')
     await s.autoexec.idle()
     expect(await batches()).toBe(before + 1)
@@ -86,8 +85,7 @@ describe('autoexec', () => {
     for await (const page of s.archive.select(ann, P, 'out/qc.txt')) for (const f of page) tagged.push(...f.tags)
     expect(tagged).toEqual(['qc'])
     // The same data again brings nothing new: no batch.
-    const again = await s.importer.create(ann, P, 'upload')
-    await s.importer.run(again.id, again.project, zip)
+    await (await s.importer.submit(ann, P, zip, { label: 'upload', here: true })).ended
     await s.autoexec.idle()
     expect(await batches()).toBe(before + 1)
   }, 60_000)
@@ -129,8 +127,7 @@ describe('autoexec', () => {
   test('--autoexec none: imports run nothing', async () => {
     expect((await cli('-p', P, '--autoexec', 'none')).code).toBe(0)
     const before = await batches()
-    const { id, project } = await s.importer.create(ann, P, 'upload')
-    expect((await s.importer.run(id, project, zipFor('NONE1'))).counts.series).toBe(1)
+    expect((await (await s.importer.submit(ann, P, zipFor('NONE1'), { label: 'upload', here: true })).ended).counts.series).toBe(1)
     await s.autoexec.idle()
     expect(await batches()).toBe(before)
     const r = await cli('-p', P, '--launch_autoexec', 'X#Y')

@@ -13,6 +13,7 @@ import { m003Jobs } from '../../../src/store/migrations/003-jobs'
 import { JobsRepo } from '../../../src/store/repos/jobs-repo'
 import { launchCommand } from '../../../src/cli/commands/launch'
 import { jobsCommand } from '../../../src/cli/commands/jobs'
+import { jobCliUrl } from '../../../src/cli/job-broker'
 import type { ParsedArgs } from '../../../src/cli/args'
 import { makeHome, type TestHome } from '../../helpers/home'
 import { ensureBinary, REPO } from '../../helpers/nora-binary'
@@ -179,9 +180,9 @@ export function describeJobs(dialect: 'sqlite' | 'mysql', database: () => Promis
       expect(peak - before).toBeLessThan(30 * 1024 * 1024)
     }, 60_000)
 
-    test('nora is on the job\'s PATH with NORA_USER/NORA_PSID/NORA_HOME: `nora -p P -a $o1 --addtag` works inside a job', async () => {
+    test('nora is on the job\'s PATH with NORA_RUN_TOKEN/NORA_URL/NORA_PSID: `nora -p P -a $o1 --addtag` works inside a job', async () => {
       await ensureBinary()
-      const withNora = new JobsService({ db: s.db, jobs: new JobsRepo(s.db), repos: s.repos, rights: s.rights, archive: s.archive, studies: s.studies, home: home.home, localWorkers: 2, noraDir: REPO })
+      const withNora = new JobsService({ db: s.db, jobs: new JobsRepo(s.db), repos: s.repos, rights: s.rights, archive: s.archive, studies: s.studies, home: home.home, localWorkers: 2, noraDir: REPO, noraUrl: () => jobCliUrl(s) })
       const script = 'echo "$NORA_PSID" > "$o1" && nora -p "$NORA_PROJECT" -a "$o1" --addtag viaNora,"$s1"'
       const { batchId } = await withNora.launch(ann, project, { studies: ['P1#S1', 'P2#S1'], jobs: [{ type: 'bash', script, args: { o1: 'out/psid.txt', s1: 'second' } }] })
       const summary = await withNora.run(ann, batchId)
@@ -231,6 +232,35 @@ export function describeJobs(dialect: 'sqlite' | 'mysql', database: () => Promis
         ['P2#S1', 'error', 'job 1 (bash): lost: the process ended while nora was down'],
       ])
       expect((await select('out/adopt2.txt')).map((f) => [f.relative, f.tags])).toEqual([['P1/S1/out/adopt2.txt', ['adopted']]])
+    }, 60_000)
+
+    test('a job that ended well while nora was down, but whose input is gone by then: recorded with that reason, not "lost"', async () => {
+      await study('P5#S1', { 'in/x.txt': 'input' })
+      const script = 'while [ ! -e "$o1.go" ]; do sleep 0.05; done; cp "$f1" "$o1"'
+      const batch = { studies: ['P5#S1'], jobs: [{ type: 'bash', script, args: { f1: 'in/x.txt', o1: 'out/copy.txt' } }] }
+      const runner = Bun.spawn(['bun', join(import.meta.dir, 'runner-fixture.ts'), home.home, project, 'ann', JSON.stringify(batch)], { stdout: 'pipe', stderr: 'inherit' })
+      const repo = new JobsRepo(s.db)
+      let g: Awaited<ReturnType<JobsRepo['gridjobs']>>[number] | undefined
+      for (let i = 0; i < 400 && !g; i++) {
+        await Bun.sleep(50)
+        g = (await repo.gridjobs({ states: ['running'] })).find((x) => JSON.parse(x.job).script === script)
+      }
+      expect(g).toBeDefined()
+      runner.kill('SIGKILL')
+      await runner.exited
+      // While nora is down the input leaves the archive, then the job ends with exit 0.
+      const input = join(projectDir(), 'P5', 'S1', 'in', 'x.txt')
+      const output = join(projectDir(), 'P5', 'S1', 'out', 'copy.txt')
+      writeFileSync(`${output}.go`, '')
+      while (isAlive(Number(g!.externalId))) await Bun.sleep(20)
+      expect(readFileSync(output, 'utf8')).toBe('input')
+      expect(await s.archive.deleteFiles(ann, project, [input])).toBe(1)
+      const { lost } = await jobs.recover({ adopt: true })
+      expect(lost).toBe(1)
+      const after = (await repo.gridjob(g!.id))!
+      expect(after).toMatchObject({ state: 'error', exitCode: 0 })
+      expect(after.reason).toBe('ended (exit code 0) while nora was down, but its outputs cannot be checked: no file matches in/x.txt')
+      expect((await repo.runs(g!.batchId!)).map((r) => [r.psid, r.state, r.reason])).toEqual([['P5#S1', 'error', `job 1 (bash): ${after.reason}`]])
     }, 60_000)
 
     test('CLI: --launch with --select-studies runs, prints a summary and exits 1 when a run failed; nora jobs lists and filters', async () => {

@@ -1,3 +1,3 @@
 import { describeExecutor } from './describe-executor'
 
-describeExecutor('local', async () => {})
+describeExecutor('local')

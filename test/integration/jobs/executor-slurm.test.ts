@@ -1,12 +1,12 @@
 import { afterAll } from 'bun:test'
-import { slurm, type SlurmHandle } from '../../services/slurm'
+import { serviceOrSkip, slurm, titled } from '../../services/slurm'
 import { describeExecutor } from './describe-executor'
 
-let h: SlurmHandle | undefined
-describeExecutor('slurm', async () => {
-  h = await slurm()
-  process.env.SLURM_CONF = h.conf
-})
+// The cluster is asked for while the file loads, so that without one (outside CI) the tests are reported skipped.
+const cluster = await serviceOrSkip('slurm', slurm)
+const h = cluster.handle
+if (h) process.env.SLURM_CONF = h.conf
+describeExecutor('slurm', cluster.skip)
 afterAll(async () => {
   await h?.stop()
 }, 60_000)
@@ -18,7 +18,6 @@ import { selfTest } from '../../../src/cli/commands/self-test'
 import { jobsCommand } from '../../../src/cli/commands/jobs'
 import { launchCommand } from '../../../src/cli/commands/launch'
 import { makeHome } from '../../helpers/home'
-import { requireOrSkip } from '../../services/slurm'
 import { executorWorld, TWO_JOBS } from './describe-executor'
 
 const argsOf = (positional: string[], o: Record<string, string | true> = {}) => ({ positional, options: new Map(Object.entries(o).map(([k, v]) => [k, v === true ? [] : [v]])) })
@@ -28,14 +27,8 @@ const capture = () => {
   return { lines, errs, tty: false, out: async (l: string) => void lines.push(l), err: async (l: string) => void errs.push(l) }
 }
 
-describe('CLI on Slurm', () => {
+describe.skipIf(!h)(titled('CLI on Slurm', cluster.skip), () => {
   test('nora test slurm submits a job to DPXproc and DPXimport and reports each; a missing partition fails by name', async () => {
-    try {
-      h ??= await slurm()
-    } catch (e) {
-      if (!requireOrSkip('slurm', e)) return
-    }
-    process.env.SLURM_CONF = h!.conf
     const home = makeHome({ extra: 'jobs: { queue: "slurm" }' })
     try {
       const io = capture()
@@ -50,8 +43,19 @@ describe('CLI on Slurm', () => {
     }
   }, 60_000)
 
+  test('arrayMax 1: every run goes as a job of its own (no array), and the batch runs as with arrays', async () => {
+    const w = await executorWorld('slurm', 'single_slurm', ', arrayMax: 1')
+    try {
+      const { batchId } = await w.jobs.launch(w.ann, w.project, { studies: ['P1#S1', 'P2#S1', 'P3#S1'], jobs: [TWO_JOBS[0]] })
+      expect((await w.jobs.run(w.ann, batchId)).runs.map((r) => r.state)).toEqual(['done', 'done', 'done'])
+      const ids = (await w.jobs.list(w.ann, { batchId })).map((g) => g.externalId)
+      expect(ids.every((id) => /^\d+$/.test(id)) && new Set(ids).size === 3).toBe(true)
+    } finally {
+      await w.close()
+    }
+  }, 60_000)
+
   test('nora jobs --rerun-errors BATCH reruns the failed runs; --suspend/--resume; --state e lists errors', async () => {
-    if (!h) return
     const w = await executorWorld('slurm', 'cli_slurm')
     try {
       const { batchId } = await w.jobs.launch(w.ann, w.project, { studies: ['P4#S1', 'P2#S1'], jobs: [TWO_JOBS[0]] })

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { clusterDefaults } from '../../../src/jobs/executors'
 import { loadSlurmConf } from '../../../src/config/slurm-conf'
-import { defaultNoraArgv, QueuedImport, queuedImportDir } from '../../../src/importer/queued-import'
+import { defaultNoraArgv, importJobLog, QueuedImport, queuedImportDir } from '../../../src/importer/queued-import'
 import { hostname } from 'node:os'
 import { DICOMDIRTESTS, zipOf } from '../../helpers/dicom-fixtures'
 import { startApp, type Harness } from '../http/harness'
-import { requireOrSkip, slurm, type SlurmHandle } from '../../services/slurm'
+import { serviceOrSkip, slurm, titled, type SlurmHandle } from '../../services/slurm'
 
 /**
  * Every file under `root` as "relative/path size" (the archive an import made), sorted. The kept-DICOM bundles
@@ -45,28 +45,24 @@ async function world(extra: string): Promise<{ h: Harness; token: string }> {
   return { h, token: await h.services.auth.createToken(ann, 'test') }
 }
 
-/** A QueuedImport on the app's Slurm executor and DPXimport, as app.ts builds it (the test picks the command). */
+/** A QueuedImport on the jobs service's system batches (its Slurm executor and reconciler) and DPXimport, as app.ts builds it (the test picks the command). */
 const qDeps = (h: Harness) => ({
   dataRoot: h.services.config.dataRoot,
   home: h.home.home,
-  jobs: h.services.repos.jobs,
   imports: h.services.repos.imports,
-  executor: h.services.jobs.executor,
+  system: h.services.jobs.system,
   resources: clusterDefaults(loadSlurmConf(h.services.config.confDir), 'import'),
-  pollMs: 300,
 })
 
-let cluster: SlurmHandle | undefined
+// The cluster is asked for while the file loads, so that without one (outside CI) the tests are reported skipped.
+const up = await serviceOrSkip('slurm', slurm)
+const cluster: SlurmHandle | undefined = up.handle
 let zip: string
 let inline: string[] = []
 
 beforeAll(async () => {
-  try {
-    cluster = await slurm()
-  } catch (e) {
-    if (!requireOrSkip('slurm', e)) return
-  }
-  process.env.SLURM_CONF = cluster!.conf
+  if (!cluster) return // the tests below are skipped
+  process.env.SLURM_CONF = cluster.conf
   zip = zipOf(DICOMDIRTESTS, 'dicomdirtests.zip')
   // The reference: the same zip imported inline (import.executor "inline", the default).
   const { h, token } = await world('')
@@ -85,9 +81,8 @@ afterAll(async () => {
   await cluster?.stop()
 }, 60_000)
 
-describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', () => {
+describe.skipIf(!cluster)(titled('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', up.skip), () => {
   test('an uploaded zip runs as a job in partition DPXimport, ends "done", and archives what an inline import does', async () => {
-    if (!cluster) return
     const { h, token } = await world('import: { executor: "queue" }, jobs: { queue: "slurm" }')
     try {
       const id = await importZip(h, token, zip)
@@ -109,7 +104,7 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
       expect(externalId).toMatch(/^\d+$/)
       await h.services.importQueue.settled()
       // The scheduler ran it in the import partition, and it ended with exit code 0.
-      const show = Bun.spawnSync(['scontrol', 'show', 'job', externalId], { env: cluster.env, stdout: 'pipe', stderr: 'pipe' })
+      const show = Bun.spawnSync(['scontrol', 'show', 'job', externalId], { env: cluster!.env, stdout: 'pipe', stderr: 'pipe' })
       expect(show.stdout.toString()).toContain('Partition=DPXimport')
       expect(show.stdout.toString()).toMatch(/JobName=\S*import-\d+\s/)
       expect(show.stdout.toString()).toMatch(/JobState=COMPLET(ED|ING) .*\n[^]*ExitCode=0:0/)
@@ -123,13 +118,17 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
       // The archive equals the inline import's (paths and sizes); the staged source is gone after success.
       expect(listing(join(h.home.home, 'data/projects/demo'))).toEqual(inline)
       expect(existsSync(queuedImportDir(h.services.config.dataRoot, id))).toBe(false)
+      // Its log outlives the staging folder, and Gridstats' log link serves it (it lies outside the project).
+      expect(g!.logPath).toBe(importJobLog(h.services.config.dataRoot, id))
+      const log = await h.request(`/api/jobs/${g!.id}/log`, { headers: { authorization: `Bearer ${token}` } })
+      expect(log.status).toBe(200)
+      expect(await log.text()).toBe(readFileSync(g!.logPath, 'utf8'))
     } finally {
       await h.close()
     }
   }, 240_000)
 
   test('a job that exits non-zero marks the import failed with the reason and keeps its staged files', async () => {
-    if (!cluster) return
     const { h } = await world('import: { executor: "queue" }, jobs: { queue: "slurm" }')
     try {
       const ann = (await h.services.repos.users.byUsername('ann'))!
@@ -148,7 +147,15 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
       expect(existsSync(source)).toBe(false) // moved into the staging folder
       const g = (await h.services.repos.jobs.gridjob(gridjobId))!
       expect(g).toMatchObject({ state: 'error', exitCode: 3, reason: 'exit code 3' })
-      const show = Bun.spawnSync(['scontrol', 'show', 'job', g.externalId], { env: cluster.env, stdout: 'pipe' })
+      // The failed import's log through Gridstats' log link: what the job printed. Another project's reader gets 404.
+      const token = await h.services.auth.createToken(ann, 'log')
+      const log = await h.request(`/api/jobs/${gridjobId}/log`, { headers: { authorization: `Bearer ${token}` } })
+      expect(log.status).toBe(200)
+      expect(await log.text()).toContain('failing on purpose')
+      const bob = await h.user('bob', 'pw')
+      const bobToken = await h.services.auth.createToken(bob, 'log')
+      expect((await h.request(`/api/jobs/${gridjobId}/log`, { headers: { authorization: `Bearer ${bobToken}` } })).status).toBe(404)
+      const show = Bun.spawnSync(['scontrol', 'show', 'job', g.externalId], { env: cluster!.env, stdout: 'pipe' })
       expect(show.stdout.toString()).toContain('Partition=DPXimport')
 
       // A job the scheduler ends (scancel, as an operator would) fails the import with the scheduler's reason.
@@ -158,7 +165,7 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
       const slow = new QueuedImport({ ...qDeps(h), noraArgv: ['/bin/sleep', '60'] })
       const sub = await slow.submit(second.id, second.project, ann.id, source2)
       const ext = (await h.services.repos.jobs.gridjob(sub.gridjobId))!.externalId
-      expect(Bun.spawnSync(['scancel', ext], { env: cluster.env }).exitCode).toBe(0)
+      expect(Bun.spawnSync(['scancel', ext], { env: cluster!.env }).exitCode).toBe(0)
       await slow.idle()
       const rec2 = (await h.services.importer.status(second.id))!
       expect(rec2.state).toBe('failed')
@@ -171,7 +178,6 @@ describe('imports as Slurm jobs (import.executor "queue", jobs.queue "slurm")', 
   }, 120_000)
 
   test('nora restarted while an import job waits in the queue: the new nora watches it again and records its end', async () => {
-    if (!cluster) return
     const { h } = await world('import: { executor: "queue" }, jobs: { queue: "slurm" }')
     try {
       const ann = (await h.services.repos.users.byUsername('ann'))!

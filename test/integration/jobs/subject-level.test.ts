@@ -55,6 +55,7 @@ for (const dialect of ['sqlite', 'mysql'] as Dialect[])
       // Test double of an external program this machine lacks (MATLAB is not installed here): a bash script that
       // records its argv (NUL-separated) in the job's declared output, whose path nora gives every job as $o1.
       fakeDir = mkdtempSync(join(tmpdir(), 'nora-fake-matlab-'))
+      chmodSync(fakeDir, 0o755) // jobs run as nora-jobs: like a real MATLAB install, the executable is everyone's
       const fake = join(fakeDir, 'matlab')
       writeFileSync(fake, '#!/bin/bash\nprintf "%s\\0" "$0" "$@" > "$o1"\n')
       chmodSync(fake, 0o755)

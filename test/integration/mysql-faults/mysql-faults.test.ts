@@ -33,19 +33,19 @@ describe('MySQL unreachable when nora starts', () => {
     expect(r.stderr).not.toContain('    at ') // one clear line, no stack
     expect(existsSync(join(h.dataRoot, 'nora.pid'))).toBe(false)
     await expect(fetch(new URL('api/health', h.url))).rejects.toThrow()
-  })
+  }, 60_000)
 
   test('nora test db fails naming host and port, non-zero', async () => {
     const r = await h.nora(['test', 'db'])
     expect(r.code).not.toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^db\\s+FAIL .*cannot reach MySQL at 127\\.0\\.0\\.1:${mysqlPort}`))
-  })
+  }, 60_000)
 
   test('nora status reports the database as unreachable, non-zero', async () => {
     const r = await h.nora(['status'])
     expect(r.code).not.toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^database\\s+mysql: .*127\\.0\\.0\\.1:${mysqlPort}`, 'm'))
-  })
+  }, 60_000)
 })
 
 describe('MariaDB restarted while nora runs', () => {

@@ -65,7 +65,7 @@ describe('PACS querier against a real Orthanc', () => {
     const r = await cli(s, ['pacs', 'echo', 'clinic'])
     expect(r.code).toBe(0)
     expect(r.out.join('\n')).toMatch(new RegExp(`^clinic \\(ORTHANC at 127\\.0\\.0\\.1:${orthanc.dicomPort}\\): C-ECHO OK in \\d+ ms$`))
-  })
+  }, 60_000)
 
   test('a node that is down fails with its name and address; an unknown name lists the configured ones', async () => {
     const t0 = Date.now()
@@ -76,7 +76,7 @@ describe('PACS querier against a real Orthanc', () => {
     expect(all.code).toBe(4)
     expect(all.out[0]).toStartWith('clinic (ORTHANC at')
     expect(all.out[1]).toStartWith(`down: FAILED PACS "down" (DOWN) at 127.0.0.1:${downPort} did not answer`)
-  })
+  }, 60_000)
 
   test('a PACS that does not know our AE refuses the query, and the message says so', async () => {
     const stranger = new PacsService({ pacs: s.config.pacs, main: { dicom: { aet: 'STRANGER' } } })
@@ -96,7 +96,7 @@ describe('PACS querier against a real Orthanc', () => {
     expect(table.out[0]).toMatch(/^PatientName\s+PatientID\s+StudyDate\s+Modalities\s+StudyDescription\s+AccessionNumber\s+Instances\s+StudyInstanceUID$/)
     expect(table.out).toHaveLength(9)
     expect(table.out.at(-1)).toBe('7 studies on clinic')
-  })
+  }, 60_000)
 
   test('patient level lists the 3 patients; series level lists 14 series over the 7 studies', async () => {
     const patients = await pacs.find('clinic', 'PATIENT', {})
@@ -130,11 +130,11 @@ describe('PACS querier against a real Orthanc', () => {
     expect(years.filter((x) => x !== y).length).toBeGreaterThan(0) // the range must exclude something to mean anything
     const none = await pacs.find('clinic', 'STUDY', { PatientID: 'NOBODY' })
     expect(none).toEqual([])
-  })
+  }, 60_000)
 
   test('bad keys and levels are usage errors before anything is sent', async () => {
     await expect(cli(s, ['pacs', 'find', 'clinic'], { key: ['PatientId=1'] })).rejects.toThrow('"PatientId" is not a DICOM keyword')
     await expect(cli(s, ['pacs', 'find', 'clinic'], { level: ['image'] })).rejects.toThrow('--level image: use patient, study or series')
     await expect(cli(s, ['pacs', 'find', 'clinic'], { level: ['series'] })).rejects.toThrow('a series query needs -k StudyInstanceUID=UID')
-  })
+  }, 60_000)
 })

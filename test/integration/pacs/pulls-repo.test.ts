@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ArchiveService } from '../../../src/archive/archive-service'
+import { ArchiveWriter } from '../../../src/archive/archive-writer'
 import { Rights } from '../../../src/auth/rights'
 import type { User } from '../../../src/core/types'
 import { PullService } from '../../../src/pacs/pull-service'
@@ -33,7 +34,7 @@ for (const dialect of ['sqlite', 'mysql'] as const)
       await migrate(db)
       repos = createRepos(db)
       const rights = new Rights(repos)
-      const archive = new ArchiveService(dir, repos, rights)
+      const archive = new ArchiveService(dir, repos, rights, new ArchiveWriter(db))
       await archive.createProject(ROOT, 'alpha')
       await archive.createProject(ROOT, 'beta')
       reader = await repos.users.create({ username: 'reader', passwordHash: null })

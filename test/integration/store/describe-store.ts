@@ -198,6 +198,49 @@ export function describeStore(dialect: Dialect, open: () => Promise<Db>, dispose
         expect(await repos.tokens.userIdFor(hash)).toBeUndefined()
       })
 
+      test('tokens: an expired one does not resolve; per-user delete; long-expired ones pruned (migration 009)', async () => {
+        const u = await repos.users.create({ username: uniq('te_'), passwordHash: null })
+        const other = await repos.users.create({ username: uniq('te_'), passwordHash: null })
+        const now = Date.now()
+        const live = uniq('l').padEnd(64, '1')
+        const soon = uniq('s').padEnd(64, '2')
+        const ancient = uniq('a').padEnd(64, '3')
+        const theirs = uniq('o').padEnd(64, '4')
+        await repos.tokens.create(u.id, live, 'no expiry')
+        await repos.tokens.create(u.id, soon, 'expiring', now + 60_000)
+        await repos.tokens.create(u.id, ancient, 'ancient', now - 1_000_000)
+        await repos.tokens.create(other.id, theirs, 'theirs')
+        expect(await repos.tokens.userIdFor(soon, now)).toBe(u.id)
+        expect(await repos.tokens.userIdFor(soon, now + 60_000)).toBeUndefined()
+        expect(await repos.tokens.expiredAt(soon)).toBe(now + 60_000)
+        expect(await repos.tokens.expiredAt(live)).toBeUndefined()
+        expect(await repos.tokens.userIdFor(ancient, now)).toBeUndefined()
+        expect((await repos.tokens.list(u.id)).map((t) => [t.name, t.expiresAt])).toEqual([
+          ['no expiry', null],
+          ['expiring', now + 60_000],
+          ['ancient', now - 1_000_000],
+        ])
+        expect(await repos.tokens.pruneExpired(now - 500_000)).toBeGreaterThanOrEqual(1)
+        expect((await repos.tokens.list(u.id)).map((t) => t.name)).toEqual(['no expiry', 'expiring'])
+        const id = (await repos.tokens.list(u.id))[0]!.id
+        expect(await repos.tokens.ownerOf(id)).toEqual({ userId: u.id, name: 'no expiry' })
+        expect(await repos.tokens.deleteForUser(u.id)).toBe(2)
+        expect(await repos.tokens.list(u.id)).toEqual([])
+        expect(await repos.tokens.userIdFor(theirs)).toBe(other.id)
+      })
+
+      test("sessions: deleteForUser ends one user's sessions only", async () => {
+        const u = await repos.users.create({ username: uniq('sd_'), passwordHash: null })
+        const other = await repos.users.create({ username: uniq('sd_'), passwordHash: null })
+        const mine = [uniq('m1').padEnd(64, '5'), uniq('m2').padEnd(64, '6')]
+        const theirs = uniq('t').padEnd(64, '7')
+        for (const h of mine) await repos.sessions.create(h, u.id, 'c'.repeat(64), Date.now() + 60_000)
+        await repos.sessions.create(theirs, other.id, 'c'.repeat(64), Date.now() + 60_000)
+        expect(await repos.sessions.deleteForUser(u.id)).toBe(2)
+        for (const h of mine) expect(await repos.sessions.find(h)).toBeUndefined()
+        expect(await repos.sessions.find(theirs)).toBeDefined()
+      })
+
       test('login failures: count in a window, clear, prune', async () => {
         const subject = `user:${uniq('lf_')}`
         const t0 = 1_000_000

@@ -126,7 +126,7 @@ describe('subject/study table pages (sqlite)', () => {
     // Names ignoring case, Z to A: Carter, Baker, adams^zoe, Adams^Anna, then the name starting with "<".
     expect([...new Set(psids(html).map((p) => p.split('#')[0]))]).toEqual(['P004', 'P002', 'P005', 'P001', 'P003'])
     // The name header is active, descending, and its next click asks for ascending.
-    expect(html).toMatch(/<th aria-sort="descending"><a class="sort active" data-sort="name"[^>]*hx-vals="\{&quot;sort&quot;:&quot;name&quot;,&quot;dir&quot;:&quot;asc&quot;\}"/)
+    expect(html).toMatch(/<th data-col="name" aria-sort="descending"><a class="sort active" data-sort="name"[^>]*hx-vals="\{&quot;sort&quot;:&quot;name&quot;,&quot;dir&quot;:&quot;asc&quot;\}"/)
     expect(html).toContain('<input type="hidden" name="sort" value="name">')
     expect(html).toContain('<input type="hidden" name="dir" value="desc">')
     const byDate = psids(await table('sort=study_date&dir=asc'))

@@ -15,11 +15,12 @@ beforeAll(async () => {
   rights = new Rights(store.repos)
   project = await store.repos.projects.create('study-a')
   other = await store.repos.projects.create('study-b')
-  for (const name of ['reader', 'writer', 'padmin', 'stranger', 'disabled', 'site', 'disabledsite'])
+  for (const name of ['reader', 'writer', 'runner', 'padmin', 'stranger', 'disabled', 'site', 'disabledsite'])
     u[name] = await store.repos.users.create({ username: name, passwordHash: null, isSiteAdmin: name.endsWith('site') })
   const grant = (name: string, role: Role) => store.repos.rights.grant(u[name]!.id, project.id, role)
   await grant('reader', 'read')
   await grant('writer', 'write')
+  await grant('runner', 'jobs')
   await grant('padmin', 'admin')
   await grant('disabled', 'admin')
   for (const name of ['disabled', 'disabledsite']) {
@@ -31,15 +32,16 @@ afterAll(async () => {
   await store.close()
 })
 
-const ACTIONS: Action[] = ['read', 'write', 'admin']
+const ACTIONS: Action[] = ['read', 'write', 'jobs', 'admin']
 // Who may do what on study-a: the expected matrix, written out by hand.
 const EXPECTED: Record<string, Action[]> = {
   reader: ['read'],
   writer: ['read', 'write'],
-  padmin: ['read', 'write', 'admin'],
+  runner: ['read', 'write', 'jobs'],
+  padmin: ['read', 'write', 'jobs', 'admin'],
   stranger: [],
   disabled: [],
-  site: ['read', 'write', 'admin'],
+  site: ['read', 'write', 'jobs', 'admin'],
   disabledsite: [],
 }
 
@@ -74,6 +76,29 @@ describe('Rights.can', () => {
     expect(roleAllows(plain, 'write', 'read')).toBe(true)
     expect(roleAllows(plain, 'admin', 'admin')).toBe(true)
     expect(roleAllows(plain, undefined, 'read')).toBe(false)
+  })
+})
+
+describe('a run token\'s scoped user', () => {
+  test('acts on its one project at its role only: a site admin scoped to write may read and write study-a, nothing more, nothing on study-b', async () => {
+    const scoped: User = { ...u.site!, isSiteAdmin: false, scope: { projectId: project.id, role: 'write' } }
+    for (const action of ACTIONS) expect([action, await rights.can(scoped, action, project)]).toEqual([action, action === 'read' || action === 'write'])
+    for (const action of ACTIONS) expect(await rights.can(scoped, action, other)).toBe(false)
+    expect((await rights.visibleProjects(scoped)).map((p) => p.name)).toEqual(['study-a'])
+    const e = await rights.require(scoped, 'write', other).then(
+      () => undefined,
+      (x: unknown) => x as ForbiddenError,
+    )
+    expect(e?.message).toContain("a job's run token reads and writes its own project only")
+  })
+
+  test('write without jobs is told how to get it', async () => {
+    const e = await rights.require(u.writer!, 'jobs', project).then(
+      () => undefined,
+      (x: unknown) => x as ForbiddenError,
+    )
+    expect(e?.message).toContain('may not run jobs on project "study-a"')
+    expect(e?.message).toContain('nora --admin grant writer study-a jobs')
   })
 })
 

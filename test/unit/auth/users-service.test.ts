@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuthService } from '../../../src/auth/auth-service'
 import { UsersService } from '../../../src/auth/users-service'
-import { ConflictError, NotFoundError, UsageError } from '../../../src/core/errors'
+import { AuthError, ConflictError, NotFoundError, UsageError } from '../../../src/core/errors'
 import { tempStore } from './temp-store'
 
 let store: Awaited<ReturnType<typeof tempStore>>
@@ -78,5 +78,53 @@ describe('add, grant, revoke', () => {
     expect(await users.rightsOf((await store.repos.users.byUsername('bob'))!)).toEqual([{ project: 'p1', role: 'write' }])
     expect(await users.revoke('bob', 'p1')).toBe(true)
     expect(await users.revoke('bob', 'p1')).toBe(false)
+  })
+})
+
+describe('password changes and disabled users end credentials', () => {
+  test("passwd ends the user's sessions and keeps their tokens; with revokeTokens the tokens go too", async () => {
+    const { user } = await users.add('erin', { password: 'erin-first-pw' })
+    const s = await auth.openSession(user)
+    const token = await auth.createToken(user, 'script')
+    const r = await users.setPassword('erin', 'erin-second-pw')
+    expect(r).toEqual({ password: 'erin-second-pw', sessions: 1, tokens: 0 })
+    expect(await auth.session(s.cookie)).toBeUndefined()
+    expect((await auth.userForToken(token)).id).toBe(user.id)
+    await expect(auth.checkPassword('erin', 'erin-first-pw', '10.8.0.1')).rejects.toThrow(AuthError)
+    expect((await auth.checkPassword('erin', 'erin-second-pw', '10.8.0.1')).id).toBe(user.id)
+
+    const s2 = await auth.openSession(user)
+    const generated = await users.setPassword('erin', undefined, { revokeTokens: true })
+    expect(generated.password.length).toBeGreaterThanOrEqual(16)
+    expect([generated.sessions, generated.tokens]).toEqual([1, 1])
+    expect(await auth.session(s2.cookie)).toBeUndefined()
+    await expect(auth.userForToken(token)).rejects.toThrow(AuthError)
+    // A refused password changes nothing and ends nothing.
+    const s3 = await auth.openSession(user)
+    await expect(users.setPassword('erin', 'short')).rejects.toThrow(UsageError)
+    expect(await auth.session(s3.cookie)).toBeDefined()
+  })
+
+  test('disable stops sign-in, sessions and tokens at once; enable restores sign-in and tokens, not the old sessions', async () => {
+    const { user } = await users.add('fred', { password: 'fred-password' })
+    const s = await auth.openSession(user)
+    const token = await auth.createToken(user, 'script')
+    const r = await users.disable('fred')
+    expect([r.sessions, r.tokens]).toEqual([1, 0])
+    expect((await store.repos.users.byUsername('fred'))!.disabled).toBe(true)
+    expect(await auth.session(s.cookie)).toBeUndefined()
+    await expect(auth.userForToken(token)).rejects.toThrow(AuthError)
+    await expect(auth.checkPassword('fred', 'fred-password', '10.8.1.1')).rejects.toThrow(AuthError)
+
+    await users.enable('fred')
+    expect((await auth.checkPassword('fred', 'fred-password', '10.8.1.2')).id).toBe(user.id)
+    expect((await auth.userForToken(token)).id).toBe(user.id)
+    expect(await auth.session(s.cookie)).toBeUndefined()
+
+    const gone = await users.disable('fred', { revokeTokens: true })
+    expect(gone.tokens).toBe(1)
+    await users.enable('fred')
+    await expect(auth.userForToken(token)).rejects.toThrow(AuthError)
+    await expect(users.disable('nobody')).rejects.toThrow(NotFoundError)
   })
 })

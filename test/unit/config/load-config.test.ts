@@ -111,6 +111,21 @@ describe('loadConfig errors', () => {
     expect(configError(home('{ dicom: { aet: "A_VERY_LONG_AE_TITLE" } }')).message).toStartWith('conf/main.conf: dicom.aet: expected an AE title')
   })
 
+  test('http.trustedProxies takes IP addresses and CIDR ranges (default none); anything else is refused by index', () => {
+    expect(loadConfig(home('{}'), {}).main.http.trustedProxies).toEqual([])
+    const ok = loadConfig(home('{ http: { trustedProxies: ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"] } }'), {})
+    expect(ok.main.http.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'])
+    for (const bad of ['"proxy.lab"', '"10.0.0.0/33"', '"::1/129"', '"10.0.0.1/8/1"', '"10.0.0.256"', '"10.0.0.0/"', '7'])
+      expect(configError(home(`{ http: { trustedProxies: ["127.0.0.1", ${bad}] } }`)).message).toStartWith('conf/main.conf: http.trustedProxies[1]: expected an IP address or range')
+    expect(configError(home('{ http: { trustedProxies: "127.0.0.1" } }')).message).toStartWith('conf/main.conf: http.trustedProxies: expected a list')
+  })
+
+  test('login limits per user and per address default to 20 and 50', () => {
+    const c = loadConfig(home('{}'), {})
+    expect([c.main.auth.maxFailedLogins, c.main.auth.maxFailedLoginsPerUser, c.main.auth.maxFailedLoginsPerAddress]).toEqual([5, 20, 50])
+    expect(configError(home('{ auth: { maxFailedLoginsPerAddress: 0 } }')).message).toContain('auth.maxFailedLoginsPerAddress')
+  })
+
   test('malformed JSON5 names the file', () => {
     const e = configError(home('{ http: { port: 8080 '))
     expect(e.message).toStartWith('conf/main.conf: not valid JSON5')

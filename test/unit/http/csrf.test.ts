@@ -50,6 +50,55 @@ describe('safeNext', () => {
   })
 })
 
+describe('safeNext against what browsers make of a Location', () => {
+  // Browsers drop tabs and newlines from URLs and read `\` as `/`: each of these would leave the site.
+  const hostile = [
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/\r\n/evil.example',
+    '\t//evil.example',
+    '/\\evil.example',
+    '\\/evil.example',
+    '//evil.example',
+    '///evil.example',
+    '/\t\\evil.example',
+    ' //evil.example',
+    'http:evil.example',
+    '\u0000//evil.example',
+  ]
+  test('tab, newline, backslash and scheme-relative forms all give /', () => {
+    for (const bad of hostile) expect([bad, safeNext(bad)]).toEqual([bad, '/'])
+  })
+
+  test('the query string forms, decoded once as the login route gets them, give /', () => {
+    for (const q of ['next=%2F%09%2Fevil.example', 'next=%2F%0A%2Fevil.example', 'next=%2F%5Cevil.example', 'next=%2F%2Fevil.example', 'next=/%09/evil.example'])
+      expect([q, safeNext(new URLSearchParams(q).get('next')!)]).toEqual([q, '/'])
+  })
+
+  test('dot segments that collapse to // stay on the site', () => {
+    for (const sneaky of ['/.//evil.example', '/./\\evil.example', '/a/../..//evil.example', '/..\\/evil.example']) {
+      const out = safeNext(sneaky)
+      expect(out).toStartWith('/')
+      expect(out).not.toMatch(/^[\/\\]{2}/)
+      expect(new URL(out, 'https://nora.lab/').host).toBe('nora.lab')
+    }
+  })
+
+  test('encoded forms stay literal path characters on this site; the result is ASCII (safe as a header)', () => {
+    expect(safeNext('/%09/evil.example')).toBe('/%09/evil.example')
+    expect(safeNext('/%2F%2Fevil.example')).toBe('/%2F%2Fevil.example')
+    expect(safeNext('/%5Cevil.example')).toBe('/%5Cevil.example')
+    expect(safeNext('/ü?q=ä')).toBe('/%C3%BC?q=%C3%A4')
+    expect(safeNext('/viewer/x?project=a#s1')).toBe('/viewer/x?project=a#s1')
+    expect(() => new Headers({ location: safeNext('/ü\u2028') })).not.toThrow()
+  })
+
+  test('every output stays on the site by the URL standard', () => {
+    for (const v of [...hostile, '/.//evil.example', '/%09/evil', '/ok', '/@evil.example', '/:@evil.example'])
+      expect(new URL(safeNext(v), 'https://nora.lab/a/b').origin).toBe('https://nora.lab')
+  })
+})
+
 describe('wantsJson', () => {
   test('API paths and Accept: application/json get JSON', () => {
     expect(wantsJson(new Request('https://nora.lab/api/projects'))).toBe(true)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { DicomHeader } from '../../../src/dicom/dicom-header'
 import { checkNaming } from '../../../src/dicom/series-naming'
-import { defaultStudiesId, planImport, safeSegment, seriesNames, type StagedInstance } from '../../../src/importer/import-plan'
+import { defaultStudiesId, idProblem, planImport, sanitizeName, seriesNames, type StagedInstance } from '../../../src/importer/import-plan'
 
 const header = (over: Partial<DicomHeader> = {}): DicomHeader => ({
   sopInstanceUid: '1.2.3.1',
@@ -38,8 +38,8 @@ describe('series naming', () => {
   test('hostile names become one safe path segment', () => {
     expect(seriesNames(header({ protocolName: '../../etc/passwd' })).folder).toBe('etc_passwd')
     expect(seriesNames(header({ protocolName: '<img src=x onerror=alert(1)>' })).folder).toBe('img_src_x_onerror_alert_1')
-    expect(safeSegment('..', 'fallback')).toBe('fallback')
-    expect(safeSegment('', 'fallback')).toBe('fallback')
+    expect(sanitizeName('..', 'fallback')).toBe('fallback')
+    expect(sanitizeName('', 'fallback')).toBe('fallback')
   })
 
   test('templates are checked', () => {
@@ -80,5 +80,52 @@ describe('planImport', () => {
     const id = defaultStudiesId(header({ studyDate: '', studyInstanceUid: '1.2.840.99' }))
     expect(id).toMatch(/^S[0-9a-f]{10}$/)
     expect(defaultStudiesId(header({ studyDate: '', studyInstanceUid: '1.2.840.99' }))).toBe(id)
+  })
+})
+
+describe('ids that cannot be a folder', () => {
+  test('a PatientID or id that reads as a path step is refused with the reason', () => {
+    expect(idProblem('..')).toBe('is ".."')
+    expect(idProblem('.')).toBe('is "."')
+    expect(idProblem(' .. ')).toBe('is ".."')
+    expect(idProblem('../x')).toBe('contains the path step ".."')
+    expect(idProblem('a/../b')).toBe('contains the path step ".."')
+    expect(idProblem('a\\..\\b')).toBe('contains the path step ".."')
+    expect(idProblem('x/./y')).toBe('contains the path step "."')
+    expect(idProblem('/etc')).toBe('is an absolute path')
+    expect(idProblem('a\u0000b')).toBe('contains control characters')
+    expect(idProblem('a\nb')).toBe('contains control characters')
+  })
+
+  test('ordinary ids, with the characters labs have in them, are names (made "_" by sanitizeName)', () => {
+    for (const id of ['PID1', 'Doe^John 12', '123/45', '1.2', '...', '..a', 'a..', '', '12345\u0000', '  PID  '])
+      expect(idProblem(id)).toBeUndefined()
+    expect(sanitizeName('123/45', 'UNKNOWN')).toBe('123_45')
+    expect(sanitizeName('Doe^John 12', 'UNKNOWN')).toBe('Doe_John_12')
+  })
+
+  test('a study with such a PatientID is planned apart and refused; it never merges into a real subject', () => {
+    const plans = planImport([
+      inst({ patientId: 'x', sopInstanceUid: '1' }),
+      inst({ patientId: '../x', sopInstanceUid: '2' }),
+      inst({ patientId: '..', sopInstanceUid: '3', studyInstanceUid: '1.3' }),
+      inst({ patientId: 'UNKNOWN', sopInstanceUid: '4', studyInstanceUid: '1.3' }),
+    ])
+    expect(plans.map((p) => [p.patientsId, p.refused ?? null, p.series.flatMap((s) => s.instances.map((i) => i.header.sopInstanceUid))])).toEqual([
+      ['x', null, ['1']],
+      ['../x', 'PatientID "../x" contains the path step "..": it cannot be a folder name', ['2']],
+      ['..', 'PatientID ".." is "..": it cannot be a folder name', ['3']],
+      ['UNKNOWN', null, ['4']],
+    ])
+  })
+
+  test('--patients_id and --pattern ids are checked the same way', () => {
+    expect(planImport([inst({})], { patientsId: '..' })[0]!.refused).toBe('patients_id ".." is "..": it cannot be a folder name')
+    expect(planImport([inst({})], { studiesId: 'a/../b' })[0]!.refused).toBe('studies_id "a/../b" contains the path step "..": it cannot be a folder name')
+  })
+
+  test('a hostile ProtocolName becomes one safe folder name', () => {
+    expect(planImport([inst({ protocolName: '../../../x' })])[0]!.series[0]!.folder).toBe('x')
+    expect(planImport([inst({ protocolName: '..', seriesDescription: '' })])[0]!.series[0]!.folder).toBe('mr')
   })
 })

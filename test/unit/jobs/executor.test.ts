@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LOST_BY_SCHEDULER, readExitCode, shellQuote, writeJobScript } from '../../../src/jobs/executor'
 import { parseQstatXml } from '../../../src/jobs/sge-executor'
-import { parseSqueueJson, slurmStateOf } from '../../../src/jobs/slurm-executor'
+import { parseScontrol, parseSqueue, slurmStateOf } from '../../../src/jobs/slurm-executor'
 import { SlurmExecutor } from '../../../src/jobs/slurm-executor'
 
 const dir = mkdtempSync(join(tmpdir(), 'nora-exec-unit-'))
@@ -49,10 +49,22 @@ describe('Slurm states', () => {
     expect(slurmStateOf('CANCELLED', 'None', exit0, null)).toEqual({ state: 'done', exitCode: 0, reason: '' })
   })
 
-  test('squeue --json of Slurm 22.05 (openapi v0.0.38), recorded from a real slurmctld', () => {
-    const jobs = parseSqueueJson(readFileSync(join(import.meta.dir, 'fixtures/squeue-22.05.json'), 'utf8'))
-    expect([...jobs.values()].map((j) => j.state).sort()).toEqual(['COMPLETED', 'PENDING', 'RUNNING'])
-    for (const j of jobs.values()) if (j.state === 'COMPLETED') expect(j.exit).toBe(0)
+  test('squeue -r and scontrol -o of Slurm 22.05, recorded from a real slurmctld: a job and an array (2 running, 3 pending by its %2 limit, 1 cancelled while pending)', () => {
+    const jobs = parseSqueue(readFileSync(join(import.meta.dir, 'fixtures/squeue-r-22.05.txt'), 'utf8'))
+    expect([...jobs].map(([id, j]) => [id, j.state, j.reason]).sort()).toEqual([
+      ['1_0', 'RUNNING', 'None'],
+      ['1_1', 'RUNNING', 'None'],
+      ['1_2', 'PENDING', 'JobArrayTaskLimit'],
+      ['1_3', 'PENDING', 'JobArrayTaskLimit'],
+      ['1_4', 'PENDING', 'JobArrayTaskLimit'],
+      ['4', 'COMPLETED', 'None'],
+    ])
+    // scontrol lists the pending tasks as one record with their range (2-4%2); a task cancelled while pending is gone.
+    const array = parseScontrol(readFileSync(join(import.meta.dir, 'fixtures/scontrol-array-22.05.txt'), 'utf8'))
+    expect(array.find('1_0')).toEqual({ state: 'RUNNING', reason: 'None', exit: 0 })
+    for (const t of ['1_2', '1_3', '1_4']) expect(array.find(t)).toEqual({ state: 'PENDING', reason: 'JobArrayTaskLimit', exit: 0 })
+    expect(array.find('1_5')).toBeUndefined()
+    expect(array.find('2_0')).toBeUndefined()
   })
 
   test('without Slurm commands: poll says "scheduler down", submit fails saying what to install', async () => {

@@ -2,9 +2,17 @@ import { UsageError } from '../../../core/errors'
 import type { User } from '../../../core/types'
 import { parseBatch, parseOut, type BatchSpec } from '../../../jobs/job-spec'
 import { JobInputError } from '../../../jobs/resolve-args'
-import type { HttpDeps } from '../../deps'
+import type { ArchiveService } from '../../../archive/archive-service'
+import type { BatchLibrary } from '../../../jobs/batch-library'
+import type { JobsService } from '../../../jobs/jobs-service'
 
-type Deps = Pick<HttpDeps, 'archive' | 'studies' | 'batchLibrary' | 'jobs'>
+/** What launching and previewing batches need. */
+export interface BatchesDeps {
+  archive: Pick<ArchiveService, 'open'>
+  batchLibrary: Pick<BatchLibrary, 'get' | 'list' | 'save' | 'delete'>
+  jobs: Pick<JobsService, 'targetsOf' | 'resolve' | 'launch' | 'run'>
+}
+type Deps = BatchesDeps
 
 export const PREVIEW_MAX = 50
 

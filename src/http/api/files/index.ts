@@ -1,20 +1,19 @@
 import { Elysia } from 'elysia'
-import { contentTypeOf, openProjectFile, parseRange } from '../../../archive/file-access'
-import { AuthError, PathError } from '../../../core/errors'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import { contentTypeOf, openProjectFile, parseRange, type ProjectFolders } from '../../../archive/file-access'
+import { PathError } from '../../../core/errors'
+import type { User } from '../../../core/types'
+import type { AuthPlugin } from '../../plugins/auth'
+import { acceptedCodings } from '../../static-assets'
 
 const PREFIX = /^\/api\/projects\/([^/]+)\/files\/(.*)$/
 
 /**
  * `GET|HEAD /api/projects/:project/files/<path inside the project>`: one archive file as its stored bytes, for the
- * viewer (NiiVue fetches .nii.gz as gzip bytes, so no Content-Encoding), with ranges, ETag and Last-Modified.
+ * viewer, with ranges, ETag and Last-Modified; a .gz file is its gzip bytes (no Content-Encoding) unless `?decoded`.
  * The path is taken from the raw URL (not a decoded route parameter) so that encoded tricks are seen and refused.
  */
-export function filesApi(deps: HttpDeps) {
-  const serve = async (request: Request, headOnly: boolean) => {
-    const caller = await callerOf(deps.auth, request)
-    if (!caller) throw new AuthError('sign in, or send an API token (Authorization: Bearer nora_...)')
+export function filesApi(d: { auth: AuthPlugin; archive: ProjectFolders }) {
+  const serve = async (request: Request, user: User, headOnly: boolean) => {
     const m = new URL(request.url).pathname.match(PREFIX)
     if (!m) throw new PathError('file URL must be /api/projects/PROJECT/files/PATH')
     let project: string
@@ -23,13 +22,16 @@ export function filesApi(deps: HttpDeps) {
     } catch {
       throw new PathError('project name is not valid percent-encoding')
     }
-    const file = await openProjectFile(deps.archive, caller.user, project, m[2]!)
+    const file = await openProjectFile(d.archive, user, project, m[2]!)
     const { size, mtimeMs, mtime } = file.stats
-    const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`
     const name = file.relative.split('/').pop()!
+    // `?decoded` on a .gz file: the bytes inside it, sent gzip-encoded, so that the browser inflates them natively as
+    // they arrive (the viewer asks so for .nii.gz). Whole responses only: a range would count the encoded bytes.
+    const decoded = /\.gz$/i.test(name) && new URL(request.url).searchParams.has('decoded') && acceptedCodings(request.headers.get('accept-encoding') ?? '').has('gzip')
+    const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${decoded ? '-gz' : ''}"`
     const headers: Record<string, string> = {
-      'content-type': contentTypeOf(name),
-      'accept-ranges': 'bytes',
+      ...(decoded ? { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', vary: 'accept-encoding' } : { 'content-type': contentTypeOf(name) }),
+      'accept-ranges': decoded ? 'none' : 'bytes',
       etag,
       'last-modified': mtime.toUTCString(),
       'cache-control': 'private, no-cache',
@@ -42,7 +44,7 @@ export function filesApi(deps: HttpDeps) {
     const ims = request.headers.get('if-modified-since')
     if (!inm && ims && Math.floor(mtimeMs / 1000) <= Math.floor(Date.parse(ims) / 1000)) return new Response(null, { status: 304, headers })
     const ifRange = request.headers.get('if-range')
-    const range = ifRange && ifRange !== etag ? undefined : parseRange(request.headers.get('range'), size)
+    const range = decoded || (ifRange && ifRange !== etag) ? undefined : parseRange(request.headers.get('range'), size)
     if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` } })
     const blob = Bun.file(file.real)
     if (range) {
@@ -54,6 +56,7 @@ export function filesApi(deps: HttpDeps) {
     return new Response(headOnly ? null : blob, { status: 200, headers: { ...headers, 'content-length': String(size) } })
   }
   return new Elysia()
-    .get('/api/projects/:project/files/*', ({ request }) => serve(request, false))
-    .head('/api/projects/:project/files/*', ({ request }) => serve(request, true))
+    .use(d.auth)
+    .get('/api/projects/:project/files/*', async ({ request, auth }) => serve(request, await auth.user(), false))
+    .head('/api/projects/:project/files/*', async ({ request, auth }) => serve(request, await auth.user(), true))
 }

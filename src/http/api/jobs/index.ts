@@ -1,17 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { AuthError } from '../../../core/errors'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
-import { jobOf, listJobs, logFileOf, viewOfRow } from './service'
+import type { JobsService } from '../../../jobs/jobs-service'
+import type { AuthPlugin } from '../../plugins/auth'
+import { jobOf, listJobs, logFileOf, viewOfRow, type JobsApiDeps } from './service'
 
-const SIGN_IN = 'sign in, or send an API token (Authorization: Bearer nora_...)'
 const MAX_LOG = 4 * 1024 * 1024
-
-async function userOf(deps: HttpDeps, request: Request) {
-  const caller = await callerOf(deps.auth, request)
-  if (!caller) throw new AuthError(SIGN_IN)
-  return caller.user
-}
 
 /** `Range: bytes=a-b` / `bytes=a-` / `bytes=-n` -> [start, end) within size, or undefined when absent or unusable. */
 export function rangeOf(header: string | null, size: number): [number, number] | undefined {
@@ -30,9 +22,10 @@ export function rangeOf(header: string | null, size: number): [number, number] |
  * - `GET /api/jobs/:id/log[?tail=BYTES]` (or a Range header) the job's stdout/stderr
  * - `POST /api/jobs/:id/kill|suspend|resume` (write right on the job's project)
  */
-export function jobsApi(deps: HttpDeps) {
+export function jobsApi(d: JobsApiDeps & { auth: AuthPlugin; jobs: Pick<JobsService, 'kill' | 'suspend' | 'resume'> }) {
   return new Elysia()
-    .get('/api/jobs', async ({ request, query }) => listJobs(deps, await userOf(deps, request), query), {
+    .use(d.auth)
+    .get('/api/jobs', async ({ auth, query }) => listJobs(d, await auth.user(), query), {
       query: t.Object({
         state: t.Optional(t.String({ maxLength: 64 })),
         project: t.Optional(t.String({ maxLength: 64 })),
@@ -47,16 +40,16 @@ export function jobsApi(deps: HttpDeps) {
     })
     .get(
       '/api/jobs/:id',
-      async ({ request, params }) => {
-        const j = await jobOf(deps, await userOf(deps, request), params.id)
+      async ({ auth, params }) => {
+        const j = await jobOf(d, await auth.user(), params.id)
         return { ...viewOfRow(j.row), batchName: j.batchName, run: { state: j.runState, reason: j.runReason }, job: j.job }
       },
       { params: t.Object({ id: t.Numeric({ minimum: 1 }) }) },
     )
     .get(
       '/api/jobs/:id/log',
-      async ({ request, params, query }) => {
-        const log = await logFileOf(deps, await userOf(deps, request), params.id)
+      async ({ request, auth, params, query }) => {
+        const log = await logFileOf(d, await auth.user(), params.id)
         if ('missing' in log) return new Response(log.missing, { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } })
         const range = rangeOf(request.headers.get('range'), log.size)
         const [start, end] = range ?? (query.tail !== undefined ? [Math.max(0, log.size - query.tail), log.size] : [Math.max(0, log.size - MAX_LOG), log.size])
@@ -74,10 +67,10 @@ export function jobsApi(deps: HttpDeps) {
     )
     .post(
       '/api/jobs/:id/:action',
-      async ({ request, params }) => {
-        const user = await userOf(deps, request)
-        await jobOf(deps, user, params.id) // 404 for jobs the caller may not see
-        const g = await deps.jobs[params.action](user, params.id)
+      async ({ auth, params }) => {
+        const user = await auth.user()
+        await jobOf(d, user, params.id) // 404 for jobs the caller may not see
+        const g = await d.jobs[params.action](user, params.id)
         return { id: g.id, state: g.state, reason: g.reason }
       },
       { params: t.Object({ id: t.Numeric({ minimum: 1 }), action: t.Union([t.Literal('kill'), t.Literal('suspend'), t.Literal('resume')]) }) },

@@ -1,12 +1,21 @@
 import { realpathSync, statSync } from 'node:fs'
-import { sep } from 'node:path'
+import { dirname, sep } from 'node:path'
 import { NotFoundError, PathError, UsageError } from '../../../core/errors'
 import type { User } from '../../../core/types'
+import { importJobLog } from '../../../importer/queued-import'
 import { GRIDSTATS_SORTS, type GridstatsRow, type GridstatsSort } from '../../../store/repos/gridstats-repo'
 import type { JobState } from '../../../store/repos/jobs-repo'
-import type { HttpDeps } from '../../deps'
+import type { ArchiveService } from '../../../archive/archive-service'
+import type { Rights } from '../../../auth/rights'
+import type { GridstatsRepo } from '../../../store/repos/gridstats-repo'
 
-type Deps = Pick<HttpDeps, 'archive' | 'rights' | 'gridstats'>
+/** What Gridstats' data needs: the projects and the caller's rights on them, and the pages of jobs. */
+export interface JobsApiDeps {
+  archive: Pick<ArchiveService, 'open' | 'projectById' | 'projectDir'>
+  rights: Pick<Rights, 'can' | 'visibleProjects'>
+  gridstats: Pick<GridstatsRepo, 'page' | 'job'>
+}
+type Deps = JobsApiDeps
 
 const LETTERS: Record<string, JobState> = { q: 'queued', r: 'running', e: 'error', d: 'done', s: 'skipped' }
 const ALL: JobState[] = ['queued', 'running', 'done', 'error', 'skipped']
@@ -75,11 +84,12 @@ export async function jobOf(d: Deps, actor: User, id: number) {
 }
 
 /**
- * The job's log file, checked to lie inside its project's folder (a log path in the database never opens a file
- * elsewhere). Returns the path and its size.
+ * The job's log file, checked to lie inside its project's folder, or for an import job (import.executor "queue")
+ * to be that import's own log, data/imports/logs/ID.log (a log path in the database never opens a file elsewhere).
+ * Returns the path and its size.
  */
 export async function logFileOf(d: Deps, actor: User, id: number): Promise<{ path: string; size: number } | { missing: string }> {
-  const { row, project } = await jobOf(d, actor, id)
+  const { row, job, project } = await jobOf(d, actor, id)
   if (!row.logPath) return { missing: row.reason ? `no log: the job did not start (${row.reason})` : 'no log yet: the job has not started' }
   let real: string
   try {
@@ -87,9 +97,21 @@ export async function logFileOf(d: Deps, actor: User, id: number): Promise<{ pat
   } catch {
     return { missing: `no log yet at ${row.logPath}` }
   }
-  const root = realpathSync(d.archive.projectDir(project))
-  if (!real.startsWith(root + sep)) throw new PathError(`the log of job ${id} is not inside project "${project.name}"; refusing to read it`)
+  const projectRoot = d.archive.projectDir(project)
+  const root = realpathSync(projectRoot)
+  if (!real.startsWith(root + sep) && !isImportJobLog(real, job, projectRoot)) throw new PathError(`the log of job ${id} is not inside project "${project.name}"; refusing to read it`)
   const st = statSync(real)
   if (!st.isFile()) throw new PathError(`the log of job ${id} is not a file`)
   return { path: real, size: st.size }
+}
+
+/** True when `real` is the log of the import whose job `job` is (the data root is the one above projects/). */
+function isImportJobLog(real: string, job: unknown, projectRoot: string): boolean {
+  const importId = (job as { importId?: unknown } | null)?.importId
+  if (typeof importId !== 'number' || !Number.isSafeInteger(importId)) return false
+  try {
+    return real === realpathSync(importJobLog(dirname(dirname(projectRoot)), importId))
+  } catch {
+    return false
+  }
 }

@@ -1,8 +1,8 @@
 import { Elysia, t } from 'elysia'
-import { AuthError } from '../../../core/errors'
-import type { User } from '../../../core/types'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import type { PacsQuery } from '../../../pacs/find-view'
+import type { PullService } from '../../../pacs/pull-service'
+import type { PushService } from '../../../pacs/push-service'
+import type { AuthPlugin } from '../../plugins/auth'
 import { findQuery, findRequest, nodeParams, pullBody, pushBody } from './model'
 
 /**
@@ -19,52 +19,53 @@ import { findQuery, findRequest, nodeParams, pullBody, pushBody } from './model'
  * - `POST /api/pacs/nodes/:node/push` `{ project, study, series? }`: C-STORE of the study's kept DICOM (write right on
  *         the project): `{ completed, warning, failed, instances, failures }`
  */
-export function pacsApi(deps: HttpDeps) {
-  const user = async (request: Request): Promise<User> => {
-    const caller = await callerOf(deps.auth, request)
-    if (!caller) throw new AuthError('sign in, or send an API token (Authorization: Bearer nora_...)')
-    return caller.user
-  }
+export function pacsApi(d: {
+  auth: AuthPlugin
+  pacsQuery: Pick<PacsQuery, 'requireQueryRight' | 'nodes' | 'echo' | 'find'>
+  pulls: Pick<PullService, 'create' | 'list' | 'get' | 'cancel'>
+  push: Pick<PushService, 'pushStudy'>
+}) {
   const id = t.Object({ id: t.Numeric() })
 
   return new Elysia()
-    .get('/api/pacs/nodes', async ({ request }) => {
-      await deps.pacsQuery.requireQueryRight(await user(request))
-      return { nodes: deps.pacsQuery.nodes() }
+    .use(d.auth)
+    .get('/api/pacs/nodes', async ({ auth }) => {
+      await d.pacsQuery.requireQueryRight(await auth.user())
+      return { nodes: d.pacsQuery.nodes() }
     })
     .post(
       '/api/pacs/nodes/:node/echo',
-      async ({ request, params }) => {
-        const ms = await deps.pacsQuery.echo(await user(request), params.node)
+      async ({ auth, params }) => {
+        const ms = await d.pacsQuery.echo(await auth.user(), params.node)
         return { node: params.node, ok: true, ms: Math.round(ms) }
       },
       { params: nodeParams },
     )
     .get(
       '/api/pacs/nodes/:node/find',
-      async ({ request, params, query }) => {
-        const u = await user(request)
-        const view = await deps.pacsQuery.find(u, findRequest(params.node, query))
+      async ({ auth, params, query }) => {
+        const u = await auth.user()
+        const view = await d.pacsQuery.find(u, findRequest(params.node, query))
         return { ...view, level: view.level.toLowerCase(), count: view.results.length }
       },
       { params: nodeParams, query: findQuery },
     )
     .post(
       '/api/pacs/pulls',
-      async ({ request, body }) => {
-        const pull = await deps.pulls.create(await user(request), body)
+      async ({ auth, body }) => {
+        const pull = await d.pulls.create(await auth.user(), body)
         return Response.json(pull, { status: 201, headers: { location: `/api/pacs/pulls/${pull.id}` } })
       },
       { body: pullBody },
     )
-    .get('/api/pacs/pulls', async ({ request, query }) => ({ pulls: await deps.pulls.list(await user(request), { project: query.project || undefined }) }), {
+    .get('/api/pacs/pulls', async ({ auth, query }) => ({ pulls: await d.pulls.list(await auth.user(), { project: query.project || undefined }) }), {
       query: t.Object({ project: t.Optional(t.String({ maxLength: 64 })) }),
     })
-    .get('/api/pacs/pulls/:id', async ({ request, params }) => deps.pulls.get(await user(request), params.id), { params: id })
-    .post('/api/pacs/pulls/:id/cancel', async ({ request, params }) => deps.pulls.cancel(await user(request), params.id), { params: id })
+    .get('/api/pacs/pulls/:id', async ({ auth, params }) => d.pulls.get(await auth.user(), params.id), { params: id })
+    .post('/api/pacs/pulls/:id/cancel', async ({ auth, params }) => d.pulls.cancel(await auth.user(), params.id), { params: id })
     .post(
       '/api/pacs/nodes/:node/push',
-      async ({ request, params, body }) => deps.push.pushStudy(await user(request), params.node, body.project, body.study, undefined, body.series ?? []),
+      async ({ auth, params, body }) => d.push.pushStudy(await auth.user(), params.node, body.project, body.study, undefined, body.series ?? []),
       { params: nodeParams, body: pushBody },
     )
 }

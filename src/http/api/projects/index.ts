@@ -1,21 +1,14 @@
 import { Elysia, t } from 'elysia'
-import { AuthError } from '../../../core/errors'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import type { ArchiveService } from '../../../archive/archive-service'
+import type { Rights } from '../../../auth/rights'
+import type { AuthPlugin } from '../../plugins/auth'
 
 /** The projects the caller may see, and one project's summary. */
-export function projectsApi(deps: HttpDeps) {
-  const caller = async (request: Request) => {
-    const c = await callerOf(deps.auth, request)
-    if (!c) throw new AuthError('sign in, or send an API token (Authorization: Bearer nora_...)')
-    return c
-  }
+export function projectsApi(d: { auth: AuthPlugin; rights: Pick<Rights, 'visibleProjects'>; archive: Pick<ArchiveService, 'summary'> }) {
   return new Elysia()
-    .get('/api/projects', async ({ request }) => {
-      const c = await caller(request)
-      return (await deps.rights.visibleProjects(c.user)).map((p) => ({ name: p.name, description: p.description }))
-    })
-    .get('/api/projects/:project', async ({ request, params }) => deps.archive.summary((await caller(request)).user, params.project), {
+    .use(d.auth)
+    .get('/api/projects', async ({ auth }) => (await d.rights.visibleProjects(await auth.user())).map((p) => ({ name: p.name, description: p.description })))
+    .get('/api/projects/:project', async ({ auth, params }) => d.archive.summary(await auth.user(), params.project), {
       params: t.Object({ project: t.String({ maxLength: 64 }) }),
     })
 }

@@ -1,7 +1,6 @@
 import { Elysia, t } from 'elysia'
-import { AuthError } from '../../../core/errors'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import type { TagsService } from '../../../archive/tags-service'
+import type { AuthPlugin, RequestAuth } from '../../plugins/auth'
 
 const items = t.Optional(t.Array(t.String({ minLength: 1, maxLength: 1024 }), { maxItems: 10_000 }))
 const body = t.Object({
@@ -18,14 +17,13 @@ const body = t.Object({
  * Tags from the desktop's context menu: `POST /api/projects/:project/tags` adds, `DELETE` removes
  * `{target: 'subject'|'study'|'file', items: [...], tag}`. Write right; the CSRF token is checked for sessions.
  */
-export function tagsApi(deps: HttpDeps) {
-  const handle = (remove: boolean) => async ({ request, params, body: b }: { request: Request; params: { project: string }; body: typeof body.static }) => {
-    const caller = await callerOf(deps.auth, request)
-    if (!caller) throw new AuthError('sign in, or send an API token (Authorization: Bearer nora_...)')
+export function tagsApi(d: { auth: AuthPlugin; tags: Pick<TagsService, 'apply'> }) {
+  const handle = (remove: boolean) => async ({ auth, params, body: b }: { auth: RequestAuth; params: { project: string }; body: typeof body.static }) => {
+    const user = await auth.user()
     const list = [...(b.items ?? []), ...(b.ids ?? []), ...(b.psids ?? []), ...(b.paths ?? [])]
-    const { changed } = await deps.tags.apply(caller.user, params.project, { target: b.target, items: list, tag: b.tag }, remove)
+    const { changed } = await d.tags.apply(user, params.project, { target: b.target, items: list, tag: b.tag }, remove)
     return { target: b.target, tag: b.tag, items: list.length, changed }
   }
   const params = t.Object({ project: t.String({ maxLength: 64 }) })
-  return new Elysia().post('/api/projects/:project/tags', handle(false), { params, body }).delete('/api/projects/:project/tags', handle(true), { params, body })
+  return new Elysia().use(d.auth).post('/api/projects/:project/tags', handle(false), { params, body }).delete('/api/projects/:project/tags', handle(true), { params, body })
 }

@@ -1,11 +1,11 @@
 import { Elysia, t } from 'elysia'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
-import { html, loginRedirect } from '../../responses'
-import { renderPage, renderPartial } from '../../templates'
+import type { JobsApiDeps } from '../../api/jobs/service'
+import type { AuthPlugin } from '../../plugins/auth'
+import { htmxPlugin } from '../../plugins/htmx'
+import { loginRedirect } from '../../responses'
+import { renderPartial } from '../../templates'
 import { gridstatsView } from './view'
 
-const NO_STORE = { vary: 'HX-Request', 'cache-control': 'no-store' }
 const query = t.Object({
   q: t.Optional(t.String({ maxLength: 200 })),
   project: t.Optional(t.String({ maxLength: 64 })),
@@ -22,30 +22,28 @@ const clean = (q: Q) => ({ ...q, project: q.project || undefined, batch: typeof 
  * Gridstats: `GET /gridstats` the page (jobs waiting, running and failed; finished ones with `finished=1`),
  * `GET /gridstats/rows` the table alone (htmx polls it every 3 s and swaps it in on search, sort and filter).
  */
-export function gridstatsPages(deps: HttpDeps) {
+export function gridstatsPages(d: JobsApiDeps & { auth: AuthPlugin; siteName: string }) {
   return new Elysia()
+    .use(d.auth)
+    .use(htmxPlugin)
     .get(
       '/gridstats',
-      async ({ request, query: q }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, query: q }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
         const c = clean(q)
-        const view = await gridstatsView(deps, caller.user, c)
-        const projects = (await deps.rights.visibleProjects(caller.user)).map((p) => ({ name: p.name, current: p.name === c.project }))
-        return html(
-          renderPage('gridstats', { title: 'Gridstats', site: deps.siteName, user: caller.user, csrf: caller.csrfToken, pageScripts: ['/static/js/gridstats.js'], projects, ...view }),
-          200,
-          NO_STORE,
-        )
+        const view = await gridstatsView(d, caller.user, c)
+        const projects = (await d.rights.visibleProjects(caller.user)).map((p) => ({ name: p.name, current: p.name === c.project }))
+        return htmx.page('gridstats', { title: 'Gridstats', site: d.siteName, user: caller.user, csrf: caller.csrfToken, pageScripts: ['/static/js/gridstats.js'], projects, ...view })
       },
       { query },
     )
     .get(
       '/gridstats/rows',
-      async ({ request, query: q }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, query: q }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
-        return html(renderPartial('jobs-rows', await gridstatsView(deps, caller.user, clean(q))), 200, NO_STORE)
+        return htmx.fragment(renderPartial('jobs-rows', await gridstatsView(d, caller.user, clean(q))))
       },
       { query },
     )

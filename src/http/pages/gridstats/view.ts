@@ -1,7 +1,6 @@
 import type { User } from '../../../core/types'
-import type { HttpDeps } from '../../deps'
 import { plural } from '../../responses'
-import { listJobs, type JobsQuery } from '../../api/jobs/service'
+import { listJobs, type JobsApiDeps, type JobsQuery } from '../../api/jobs/service'
 
 const COLUMNS = [
   ['id', '#'],
@@ -38,7 +37,7 @@ export function durationOf(ms: number | null): string {
 }
 
 /** What the Gridstats table shows: one page of jobs with formatted times, sort headers and a count line. */
-export async function gridstatsView(deps: HttpDeps, actor: User, query: JobsQuery) {
+export async function gridstatsView(deps: JobsApiDeps, actor: User, query: JobsQuery) {
   const page = await listJobs(deps, actor, { ...query, limit: query.limit ?? 200 })
   const sort = query.sort && COLUMNS.some(([k]) => k === query.sort) ? query.sort : 'id'
   const dir = query.dir === 'asc' ? 'asc' : 'desc'

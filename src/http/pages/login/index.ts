@@ -1,24 +1,29 @@
 import { Elysia, t } from 'elysia'
+import type { AuthService } from '../../../auth/auth-service'
 import { randomToken } from '../../../auth/secrets'
-import { AuthError, RateLimitError } from '../../../core/errors'
+import { AuthError, RateLimitError, ServiceError } from '../../../core/errors'
 import { sameToken } from '../../csrf'
-import type { HttpDeps } from '../../deps'
-import { SESSION_COOKIE, clientAddress, sessionCookieOf } from '../../request-auth'
+import { TrustedProxies, clientAddress } from '../../client-address'
+import { SESSION_COOKIE, sessionCookieOf } from '../../request-auth'
 import { html, redirect, safeNext } from '../../responses'
+import { httpOnlyCookie as cookie } from '../../session-cookie'
 import { renderPage } from '../../templates'
 
 const PRE_CSRF = 'nora_login_csrf'
 
-function cookie(name: string, value: string, maxAge: number, secure: boolean): string {
-  return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`
-}
-
 /** Login and logout. The login form carries a double-submit token, since there is no session yet. */
-export function loginPages(deps: HttpDeps) {
-  const secure = deps.secureCookies ?? false
+export function loginPages(d: {
+  siteName: string
+  sessions: Pick<AuthService, 'checkPassword' | 'openSession' | 'closeSession'>
+  /** Set Secure on cookies (behind TLS). */
+  secureCookies?: boolean
+  trustedProxies?: readonly string[]
+}) {
+  const secure = d.secureCookies ?? false
+  const proxies = new TrustedProxies(d.trustedProxies)
   const form = (view: { next?: string; error?: string; username?: string; status?: number }) => {
     const loginCsrf = randomToken()
-    return html(renderPage('login', { title: 'Sign in', site: deps.siteName, loginCsrf, next: safeNext(view.next), error: view.error, username: view.username }), view.status ?? 200, {
+    return html(renderPage('login', { title: 'Sign in', site: d.siteName, loginCsrf, next: safeNext(view.next), error: view.error, username: view.username }), view.status ?? 200, {
       'set-cookie': cookie(PRE_CSRF, loginCsrf, 3600, secure),
       'cache-control': 'no-store',
     })
@@ -32,14 +37,15 @@ export function loginPages(deps: HttpDeps) {
         const pre = request.headers.get('cookie')?.match(new RegExp(`${PRE_CSRF}=([^;]+)`))?.[1]
         if (!sameToken(pre, body._csrf)) return form({ next: body.next, error: 'The form expired; please sign in again.', status: 403 })
         try {
-          const user = await deps.auth.checkPassword(body.username, body.password, clientAddress(request, server))
-          const s = await deps.auth.openSession(user)
+          const user = await d.sessions.checkPassword(body.username, body.password, clientAddress(request, server, proxies))
+          const s = await d.sessions.openSession(user)
           return redirect(safeNext(body.next), [
             ['set-cookie', cookie(SESSION_COOKIE, s.cookie, s.maxAgeSeconds, secure)],
             ['set-cookie', cookie(PRE_CSRF, '', 0, secure)],
           ])
         } catch (e) {
-          if (e instanceof AuthError || e instanceof RateLimitError)
+          // ServiceError: the directory (LDAP) does not answer; the page says so, and local accounts still sign in.
+          if (e instanceof AuthError || e instanceof RateLimitError || e instanceof ServiceError)
             return form({ next: body.next, error: e.message, username: body.username, status: e.status })
           throw e
         }
@@ -54,7 +60,7 @@ export function loginPages(deps: HttpDeps) {
       },
     )
     .post('/logout', async ({ request }) => {
-      await deps.auth.closeSession(sessionCookieOf(request))
+      await d.sessions.closeSession(sessionCookieOf(request))
       return redirect('/login', { 'set-cookie': cookie(SESSION_COOKIE, '', 0, secure) })
     })
 }

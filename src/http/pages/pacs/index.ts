@@ -1,16 +1,15 @@
 import { Elysia, t } from 'elysia'
 import { NoraError, UsageError } from '../../../core/errors'
 import type { User } from '../../../core/types'
-import { QUERY_KEYS, type FindRequest, type FindView } from '../../../pacs/find-view'
+import { QUERY_KEYS, type FindRequest, type FindView, type PacsQuery } from '../../../pacs/find-view'
+import type { PullService } from '../../../pacs/pull-service'
 import { levelOf } from '../../api/pacs/model'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import type { AuthPlugin } from '../../plugins/auth'
+import { htmxPlugin, NO_STORE, type Htmx } from '../../plugins/htmx'
 import { html, loginRedirect, redirect } from '../../responses'
 import { renderPage, renderPartial, renderRegion } from '../../templates'
 import { pageBase, pullView, resultsView, studyDateOf, type PacsForm } from './pacs-view'
 
-const isPartial = (request: Request) => request.headers.get('hx-request') === 'true' && request.headers.get('hx-boosted') !== 'true'
-const NO_STORE = { vary: 'HX-Request', 'cache-control': 'no-store' }
 const str = (max: number) => t.Optional(t.String({ maxLength: max }))
 const formQuery = t.Object({
   node: str(64),
@@ -36,19 +35,24 @@ const errorText = (e: unknown) => {
  * - `GET /pacs/pulls/:id`: one pull's progress partial (polled every second while it runs); `GET /pacs/pulls`: the list.
  * - `POST /pacs/pulls/:id/cancel`.
  */
-export function pacsPages(deps: HttpDeps) {
+export function pacsPages(d: {
+  auth: AuthPlugin
+  siteName: string
+  pacsQuery: Pick<PacsQuery, 'requireQueryRight' | 'nodes' | 'writableProjects' | 'find' | 'studies'>
+  pulls: Pick<PullService, 'list' | 'create' | 'get' | 'cancel'>
+}) {
   const recentPulls = async (user: User) => {
-    const pulls = await deps.pulls.list(user)
+    const pulls = await d.pulls.list(user)
     return pulls
       .sort((a, b) => b.id - a.id)
       .slice(0, 15)
       .map(pullView)
   }
 
-  const page = async (request: Request, user: User, csrf: string | undefined, form: PacsForm, extra: { pull?: ReturnType<typeof pullView> } = {}) => {
-    await deps.pacsQuery.requireQueryRight(user)
-    const nodes = deps.pacsQuery.nodes()
-    const writable = await deps.pacsQuery.writableProjects(user)
+  const page = async (htmx: Htmx, user: User, csrf: string | undefined, form: PacsForm, extra: { pull?: ReturnType<typeof pullView> } = {}) => {
+    await d.pacsQuery.requireQueryRight(user)
+    const nodes = d.pacsQuery.nodes()
+    const writable = await d.pacsQuery.writableProjects(user)
     const projects = writable.map((w) => ({ name: w.project.name, pseudonymize: w.pseudonymize }))
     const allowUnmasked = user.isSiteAdmin || writable.some((w) => !w.pseudonymize)
     const node = form.node || nodes[0]?.name
@@ -63,14 +67,14 @@ export function pacsPages(deps: HttpDeps) {
         for (const k of QUERY_KEYS) if (form[k]) keys[k] = form[k]
         const date = studyDateOf(form)
         if (date) keys.StudyDate = date
-        view = await deps.pacsQuery.find(user, { node, level: levelOf(levelWord), keys, project })
+        view = await d.pacsQuery.find(user, { node, level: levelOf(levelWord), keys, project })
       } catch (e) {
         error = errorText(e)
         status = e instanceof NoraError ? e.status : 500
       }
     }
     const model = {
-      ...pageBase(deps.siteName, user, csrf),
+      ...pageBase(d.siteName, user, csrf),
       nodes: nodes.map((n) => ({ ...n, selected: n.name === node })),
       levels: ['patient', 'study', 'series'].map((value) => ({ value, selected: value === levelWord })),
       projects: projects.map((p) => ({ ...p, selected: p.name === project })),
@@ -82,8 +86,7 @@ export function pacsPages(deps: HttpDeps) {
       pulls: await recentPulls(user),
     }
     // htmx swaps only 2xx answers: a failed search comes back as 200 with its reason in the region.
-    if (isPartial(request)) return html(renderRegion('pacs', model), 200, NO_STORE)
-    return html(renderPage('pacs', model), status, NO_STORE)
+    return htmx.answer({ partial: () => renderRegion('pacs', model), page: () => renderPage('pacs', model), status })
   }
 
   const pullPartial = (pull: ReturnType<typeof pullView>, changed: boolean) =>
@@ -91,37 +94,39 @@ export function pacsPages(deps: HttpDeps) {
   const errorPartial = (e: unknown) => html(`<p class="error" role="alert">${Bun.escapeHTML(errorText(e))}</p>`, 200, NO_STORE)
 
   return new Elysia()
+    .use(d.auth)
+    .use(htmxPlugin)
     .get(
       '/pacs',
-      async ({ request, query }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, query }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
-        return page(request, caller.user, caller.csrfToken, query)
+        return page(htmx, caller.user, caller.csrfToken, query)
       },
       { query: formQuery },
     )
     .post(
       '/pacs/pulls',
-      async ({ request, body }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, body }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
         try {
           const uids = [...new Set([body.study ?? []].flat().filter(Boolean))]
           if (uids.length === 0) throw new UsageError('select at least one study to pull')
           // The studies as the PACS and the target project see them: expected instance counts for the check after
           // the move, and patient IDs already pseudonymised when the project stores pseudonyms.
-          const found = await deps.pacsQuery.studies(caller.user, body.node, uids, body.project)
+          const found = await d.pacsQuery.studies(caller.user, body.node, uids, body.project)
           const byUid = new Map(found.results.map((r) => [r.StudyInstanceUID, r]))
           const studies = uids.map((uid) => {
             const r = byUid.get(uid)
             const n = Number.parseInt(r?.NumberOfStudyRelatedInstances ?? '', 10)
             return { studyInstanceUid: uid, ...(Number.isFinite(n) ? { expectedInstances: n } : {}), patientId: r?.PatientID ?? '', description: r?.StudyDescription ?? '' }
           })
-          const pull = await deps.pulls.create(caller.user, { node: body.node, project: body.project, studies })
-          if (!isPartial(request)) return redirect(`/pacs/pulls/${pull.id}`)
+          const pull = await d.pulls.create(caller.user, { node: body.node, project: body.project, studies })
+          if (!htmx.partial) return redirect(`/pacs/pulls/${pull.id}`)
           return pullPartial(pullView(pull), true)
         } catch (e) {
-          if (!isPartial(request)) throw e
+          if (!htmx.partial) throw e
           return errorPartial(e)
         }
       },
@@ -134,32 +139,32 @@ export function pacsPages(deps: HttpDeps) {
         }),
       },
     )
-    .get('/pacs/pulls', async ({ request }) => {
-      const caller = await callerOf(deps.auth, request)
+    .get('/pacs/pulls', async ({ request, auth, htmx }) => {
+      const caller = await auth.caller()
       if (!caller) return loginRedirect(request)
-      if (isPartial(request)) return html(renderPartial('pacs-pulls', { pulls: await recentPulls(caller.user) }), 200, NO_STORE)
-      return page(request, caller.user, caller.csrfToken, {})
+      if (htmx.partial) return htmx.fragment(renderPartial('pacs-pulls', { pulls: await recentPulls(caller.user) }))
+      return page(htmx, caller.user, caller.csrfToken, {})
     })
     .get(
       '/pacs/pulls/:id',
-      async ({ request, params }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, params }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
-        const pull = pullView(await deps.pulls.get(caller.user, params.id))
-        if (isPartial(request)) return pullPartial(pull, !pull.running)
-        return page(request, caller.user, caller.csrfToken, {}, { pull })
+        const pull = pullView(await d.pulls.get(caller.user, params.id))
+        if (htmx.partial) return pullPartial(pull, !pull.running)
+        return page(htmx, caller.user, caller.csrfToken, {}, { pull })
       },
       { params: t.Object({ id: t.Numeric() }) },
     )
     .post(
       '/pacs/pulls/:id/cancel',
-      async ({ request, params }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, params }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
         try {
-          return pullPartial(pullView(await deps.pulls.cancel(caller.user, params.id)), true)
+          return pullPartial(pullView(await d.pulls.cancel(caller.user, params.id)), true)
         } catch (e) {
-          if (!isPartial(request)) throw e
+          if (!htmx.partial) throw e
           return errorPartial(e)
         }
       },

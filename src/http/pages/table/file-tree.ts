@@ -1,7 +1,14 @@
+import type { ArchiveService } from '../../../archive/archive-service'
 import { fileUrl } from '../../../archive/autoloaders'
 import { fileTypeOf } from '../../../archive/file-types'
+import type { Rights } from '../../../auth/rights'
 import type { FileEntry, User } from '../../../core/types'
-import type { HttpDeps } from '../../deps'
+
+/** What a study's file tree needs: the study's files and the write right (for tags). */
+export interface FileTreeDeps {
+  archive: Pick<ArchiveService, 'select' | 'requireProject'>
+  rights: Pick<Rights, 'can'>
+}
 
 /** `1536` -> `1.5 KB`. */
 export function showSize(bytes: number): string {
@@ -20,7 +27,7 @@ export function showSize(bytes: number): string {
 const BADGES: Record<string, string> = { nifti: 'NII', json: 'JSON', dicom: 'DCM', nrrd: 'NRRD', mgh: 'MGH', gifti: 'GII', bval: 'BVAL', bvec: 'BVEC', text: 'TXT', csv: 'CSV', archive: 'ZIP' }
 
 /** One study's files (through ArchiveService.select, which checks the read right), grouped by series folder. */
-export async function fileTreeView(deps: HttpDeps, user: User, project: string, pid: string, sid: string) {
+export async function fileTreeView(deps: FileTreeDeps, user: User, project: string, pid: string, sid: string) {
   const files: FileEntry[] = []
   for await (const page of deps.archive.select(user, project, '*', { patientsId: pid, studiesId: sid })) files.push(...page)
   const canWrite = await deps.rights.can(user, 'write', await deps.archive.requireProject(project))

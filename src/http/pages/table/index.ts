@@ -1,17 +1,26 @@
 import { Elysia, t } from 'elysia'
-import type { HttpDeps } from '../../deps'
-import { callerOf } from '../../request-auth'
+import type { ArchiveService } from '../../../archive/archive-service'
+import type { Rights } from '../../../auth/rights'
+import type { User } from '../../../core/types'
 import { studyQuery } from '../../api/studies/model'
-import { html, loginRedirect, plural } from '../../responses'
+import type { AuthPlugin } from '../../plugins/auth'
+import { htmxPlugin } from '../../plugins/htmx'
+import { countsLine, loginRedirect } from '../../responses'
 import { renderPage, renderPartial } from '../../templates'
-import { fileTreeView } from './file-tree'
-import { tableView } from './table-view'
+import { fileTreeView, type FileTreeDeps } from './file-tree'
+import { tableView, type TableDeps } from './table-view'
 
-export { tableView, type TableQuery } from './table-view'
+export { tableView, type TableDeps, type TableQuery } from './table-view'
 
 const name = t.String({ minLength: 1, maxLength: 64 })
-const isPartial = (request: Request) => request.headers.get('hx-request') === 'true' && request.headers.get('hx-boosted') !== 'true'
-const NO_STORE = { vary: 'HX-Request', 'cache-control': 'no-store' }
+
+type TablePagesDeps = TableDeps &
+  FileTreeDeps & {
+    auth: AuthPlugin
+    siteName: string
+    rights: Pick<Rights, 'visibleProjects'>
+    archive: Pick<ArchiveService, 'summary'>
+  }
 
 /**
  * The desktop's subject/study table and a study's file tree.
@@ -22,30 +31,17 @@ const NO_STORE = { vary: 'HX-Request', 'cache-control': 'no-store' }
  *
  * Rights are checked by the services (StudiesService.list, ArchiveService.select): 403 without the read right.
  */
-export function tablePages(deps: HttpDeps) {
+export function tablePages(d: TablePagesDeps) {
   return new Elysia()
+    .use(d.auth)
+    .use(htmxPlugin)
     .get(
       '/projects/:project/table',
-      async ({ request, params, query }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, params, query }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
-        const table = await tableView(deps, caller.user, params.project, query)
-        if (isPartial(request)) return html(renderPartial('table-region', table), 200, NO_STORE)
-        // Without htmx (a reload, a bookmarked link): the desktop with this table in its workspace.
-        const [projects, summary] = await Promise.all([deps.rights.visibleProjects(caller.user), deps.archive.summary(caller.user, params.project)])
-        const view = {
-          title: summary.name,
-          site: deps.siteName,
-          user: caller.user,
-          csrf: caller.csrfToken,
-          project: {
-            ...summary,
-            countsLine: [plural(summary.subjects, 'subject'), plural(summary.studies, 'study', 'studies'), plural(summary.files, 'file')].join(' · '),
-          },
-          table,
-          projects: projects.map((p) => ({ name: p.name, description: p.description, current: p.name === params.project })),
-        }
-        return html(renderPage('desktop', view), 200, NO_STORE)
+        const table = await tableView(d, caller.user, params.project, query)
+        return htmx.answer({ partial: () => renderPartial('table-region', table), page: () => desktopWith(d, caller.user, caller.csrfToken, params.project, table) })
       },
       {
         params: t.Object({ project: name }),
@@ -54,12 +50,27 @@ export function tablePages(deps: HttpDeps) {
     )
     .get(
       '/projects/:project/studies/:pid/:sid/files',
-      async ({ request, params }) => {
-        const caller = await callerOf(deps.auth, request)
+      async ({ request, auth, htmx, params }) => {
+        const caller = await auth.caller()
         if (!caller) return loginRedirect(request)
-        const tree = await fileTreeView(deps, caller.user, params.project, params.pid, params.sid)
-        return html(renderPartial('file-tree', tree), 200, NO_STORE)
+        return htmx.fragment(renderPartial('file-tree', await fileTreeView(d, caller.user, params.project, params.pid, params.sid)))
       },
       { params: t.Object({ project: name, pid: t.String({ minLength: 1, maxLength: 128 }), sid: t.String({ minLength: 1, maxLength: 128 }) }) },
     )
+}
+
+/** Without htmx (a reload, a bookmarked link): the desktop with this table in its workspace. */
+async function desktopWith(d: TablePagesDeps, user: User, csrf: string | undefined, projectName: string, table: Awaited<ReturnType<typeof tableView>>): Promise<string> {
+  const [projects, summary] = await Promise.all([d.rights.visibleProjects(user), d.archive.summary(user, projectName)])
+  const view = {
+    title: summary.name,
+    site: d.siteName,
+    user,
+    csrf,
+    project: { ...summary, countsLine: countsLine(summary) },
+    table,
+    projects: projects.map((p) => ({ name: p.name, description: p.description, current: p.name === projectName })),
+    desktopHead: true, // the header's project switcher, as the desktop page has it
+  }
+  return renderPage('desktop', view)
 }

@@ -1,7 +1,18 @@
+import type { ArchiveService } from '../../../archive/archive-service'
 import type { FilterBars } from '../../../archive/filter/compile-filter'
+import type { StudiesService } from '../../../archive/filter/studies-service'
 import type { Level, SortColumn } from '../../../archive/filter/study-query'
+import type { JobIndicators } from '../../../archive/job-indicators'
+import type { Rights } from '../../../auth/rights'
 import type { User } from '../../../core/types'
-import type { HttpDeps } from '../../deps'
+
+/** What the table region needs: the rows, the write right (for tags) and the job indicators. */
+export interface TableDeps {
+  studies: Pick<StudiesService, 'list'>
+  rights: Pick<Rights, 'can'>
+  archive: Pick<ArchiveService, 'requireProject'>
+  jobIndicators: Pick<JobIndicators, 'of'>
+}
 
 /** The bars and table state a request carries (already validated by the route's schema). */
 export interface TableQuery extends FilterBars {
@@ -33,7 +44,7 @@ export const showDate = (d: string | null | undefined) => (d && /^\d{8}$/.test(d
  * The view of the table region: rows from StudiesService (which checks the read right), plus the links and
  * htmx values each header and pager button sends. All strings are escaped by the template (`{{ }}`).
  */
-export async function tableView(deps: HttpDeps, user: User, project: string, query: TableQuery) {
+export async function tableView(deps: TableDeps, user: User, project: string, query: TableQuery) {
   const bars: FilterBars = {}
   for (const b of BAR_NAMES) if (query[b]) bars[b] = query[b]
   const sort = query.sort ?? 'patients_id'

@@ -1,0 +1,4 @@
+import { NoraError } from '../core/errors'
+
+/** Bad input to the transform engine: a singular matrix, a malformed matrix file or field, a bad parameter. */
+export class TransformError extends NoraError {}

@@ -1,0 +1,3 @@
+import { describeReadingApi } from './describe-reading-api'
+
+describeReadingApi('sqlite')
