@@ -10,6 +10,14 @@ SGE_STARTED_QMASTER="" SGE_STARTED_EXECD=""
 _sge_free_port() { bun -e 'const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }); console.log(s.port); s.stop(true)'; }
 _sge_up() { qstat -f 2>/dev/null | grep -q "DPXproc@"; }
 _sge_execd_pidfile() { ls /var/spool/gridengine/execd/*/execd.pid 2>/dev/null | head -1 | grep .; }
+# The pid in FILE when it is a live SGE daemon. A pid file outlives its daemon, and its pid may since belong to any
+# other process: only the process name tells.
+_sge_daemon_pid() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  grep -q '^sge_' "/proc/$pid/comm" 2>/dev/null || return 1
+  echo "$pid"
+}
 
 sge_install() {
   [ -x /usr/sbin/sge_qmaster ] && [ -x /usr/sbin/sge_execd ] && command -v qsub >/dev/null && return 0
@@ -25,8 +33,8 @@ sge_install() {
 # Exports the ports of the running sge_qmaster/sge_execd (from their environment) when both run and answer.
 _sge_adopt() {
   local qpid epid qport eport
-  qpid=$(cat /var/spool/gridengine/qmaster/qmaster.pid 2>/dev/null) && kill -0 "$qpid" 2>/dev/null || return 1
-  epid=$(cat "$(_sge_execd_pidfile)" 2>/dev/null) && kill -0 "$epid" 2>/dev/null || return 1
+  qpid=$(_sge_daemon_pid /var/spool/gridengine/qmaster/qmaster.pid) || return 1
+  epid=$(_sge_daemon_pid "$(_sge_execd_pidfile)") || return 1
   qport=$(tr '\0' '\n' <"/proc/$qpid/environ" 2>/dev/null | sed -n 's/^SGE_QMASTER_PORT=//p')
   eport=$(tr '\0' '\n' <"/proc/$epid/environ" 2>/dev/null | sed -n 's/^SGE_EXECD_PORT=//p')
   [ -n "$qport" ] && [ -n "$eport" ] || return 1
@@ -50,7 +58,7 @@ sge_start() {
   # spool: use it when it answers (it is not ours, so sge_stop leaves it alone) instead of failing.
   if _sge_adopt; then return 0; fi
   for f in /var/spool/gridengine/qmaster/qmaster.pid $(_sge_execd_pidfile); do
-    if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then die "an SGE daemon runs already (pid $(cat "$f"), $f); stop it first"; fi
+    if _sge_daemon_pid "$f" >/dev/null; then die "an SGE daemon runs already (pid $(cat "$f"), $f); stop it first"; fi
     rm -f "$f"
   done
   /usr/sbin/sge_qmaster || die "sge_qmaster did not start (see /var/spool/gridengine/qmaster/messages)"

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openServices, type Services } from '../../../src/app'
 import { loadConfig } from '../../../src/config/load-config'
@@ -171,7 +172,12 @@ export function describeExecutor(queue: 'local' | 'slurm' | 'sge', skip?: string
       try {
         const studies = Array.from({ length: 12 }, (_, i) => `P${i + 10}#S1`)
         for (const [i, psid] of studies.entries()) await a.study(psid, { 't1_mprage/s001.nii': 'z'.repeat(i + 1) })
-        const job = { type: 'bash', name: 'slow', script: 'sleep 8; echo "run $NORA_PSID as $(id -un):$(id -Gn)"; wc -c < "$f1" | tr -d " " > "$o1"', args: { f1: 't1*/s0__.nii', o1: 'out/slow.txt' } }
+        // The tasks wait for the test to release them (at most 2 min), not for a fixed time: on a busy machine a task
+        // that slept a fixed time could end before the test suspended it, and the limit's second wave could start.
+        const release = mkdtempSync(join(tmpdir(), 'nora-release-'))
+        chmodSync(release, 0o755)
+        const gate = `for i in $(seq 600); do [ -e ${release}/go ] && break; sleep 0.2; done`
+        const job = { type: 'bash', name: 'slow', script: `${gate}; echo "run $NORA_PSID as $(id -un):$(id -Gn)"; wc -c < "$f1" | tr -d " " > "$o1"`, args: { f1: 't1*/s0__.nii', o1: 'out/slow.txt' } }
         const { batchId } = await a.jobs.launch(a.ann, a.project, { studies, jobs: [job] })
         const done = a.jobs.run(a.ann, batchId)
         const jobs = () => a.jobs.list(a.ann, { batchId })
@@ -201,6 +207,7 @@ export function describeExecutor(queue: 'local' | 'slurm' | 'sge', skip?: string
         await waitUntil('the resumed task to run again', async () => runningState.test(schedulerState(queue, running.externalId)))
         await a.jobs.kill(a.ann, running.id)
         await a.jobs.kill(a.ann, pending.id)
+        writeFileSync(join(release, 'go'), '')
         const summary = await done
         const killed = new Set([running.psid, pending.psid])
         for (const r of summary.runs) expect([r.psid, r.state, r.reason]).toEqual(killed.has(r.psid) ? [r.psid, 'error', 'job 1 (slow): killed by ann'] : [r.psid, 'done', ''])
@@ -221,6 +228,7 @@ export function describeExecutor(queue: 'local' | 'slurm' | 'sge', skip?: string
         expect(arrayOf((await a.jobs.list(a.ann, { batchId: again.batchId })).map((g) => g.externalId)).arrays).toBe(1)
         // Every array's inputs went with its last task.
         expect(readdirSync(join(a.home.home, 'data', 'jobarrays'))).toEqual([])
+        rmSync(release, { recursive: true })
       } finally {
         await a.close()
       }
