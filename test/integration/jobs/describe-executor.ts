@@ -196,6 +196,9 @@ export function describeExecutor(queue: 'local' | 'slurm' | 'sge', skip?: string
         if (queue === 'slurm') expect(tool(['scontrol', '-o', 'show', 'job', arrayId])).toMatch(/ArrayTaskThrottle=6\b/)
         else expect(tool(['qstat', '-j', arrayId])).toMatch(/job-array tasks:\s+1-12:1/)
         const running = await waitUntil('a task to run', async () => (await jobs()).find((g) => g.state === 'running'))
+        // The scheduler shows a task running a moment before its job step has opened the log: wait for the log, so
+        // that the task is really under way when it is suspended and killed.
+        await waitUntil('the running task to open its log', async () => existsSync(running.logPath))
         // The last task waits behind the limit of 6.
         const pending = (await jobs()).find((g) => g.externalId === `${arrayId}${queue === 'slurm' ? '_11' : '.12'}`)!
         expect(pending.state).toBe('queued')
