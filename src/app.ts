@@ -4,6 +4,7 @@ import { AutoloadersService } from './archive/autoloaders'
 import { JobIndicators } from './archive/job-indicators'
 import { TagsService } from './archive/tags-service'
 import { ReadingService } from './reading/reading-service'
+import { ResultRois } from './reading/result-rois'
 import { JobsService } from './jobs/jobs-service'
 import { clusterDefaults, executorDeps } from './jobs/executors'
 import { loadSlurmConf } from './config/slurm-conf'
@@ -225,6 +226,6 @@ export async function startDicomNode(s: DicomNodeServices, log: (line: string) =
 }
 
 /** The Reading Tool's service (the HTTP API and `nora -p P --reading ID --csv`). */
-export function readingServiceOf(s: Pick<Services, 'repos' | 'archive' | 'rights' | 'studies'>): ReadingService {
-  return new ReadingService({ repos: s.repos, archive: s.archive, rights: s.rights, studies: s.studies, tags: new TagsService(s.repos, s.archive), autoloaders: new AutoloadersService(s.repos, s.archive) })
+export function readingServiceOf(s: Pick<Services, 'repos' | 'archive' | 'rights' | 'studies' | 'config'>): ReadingService {
+  return new ReadingService({ repos: s.repos, archive: s.archive, rights: s.rights, studies: s.studies, tags: new TagsService(s.repos, s.archive), autoloaders: new AutoloadersService(s.repos, s.archive), rois: new ResultRois({ repo: s.repos.readingRois, dataRoot: s.config.dataRoot }) })
 }

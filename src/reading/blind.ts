@@ -45,6 +45,8 @@ export interface ResultView {
   startedAt: string
   submittedAt: string
   seconds: number
+  /** The ROIs saved with the result (readings that take ROIs). */
+  rois?: { n: number; name: string; file: string; voxels: number; ml: number; url: string }[]
 }
 
 /**
@@ -56,6 +58,6 @@ export function blindResults(rows: readonly ResultView[], blindKey: string, read
     .filter((r) => r.user === reader)
     .map((r) => {
       const token = caseToken(blindKey, r.caseKey)
-      return { id: r.id, user: r.user, mode: r.mode, caseKey: token, pid: token, sid: token, studyPath: '', repetition: r.repetition, stage: r.stage, values: null, annotations: null, startedAt: '', submittedAt: '', seconds: 0 }
+      return { id: r.id, user: r.user, mode: r.mode, caseKey: token, pid: token, sid: token, studyPath: '', repetition: r.repetition, stage: r.stage, values: null, annotations: null, startedAt: '', submittedAt: '', seconds: 0, ...(r.rois ? { rois: [] } : {}) }
     })
 }

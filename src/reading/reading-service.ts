@@ -1,31 +1,25 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { ArchiveService } from '../archive/archive-service'
-import { fileUrl, type AutoloadItem, type AutoloadersService } from '../archive/autoloaders'
+import { fileUrl, type AutoloadersService } from '../archive/autoloaders'
 import type { StudiesService } from '../archive/filter/studies-service'
-import type { StudyRowOut } from '../archive/filter/study-query'
 import type { TagsService } from '../archive/tags-service'
 import type { Rights } from '../auth/rights'
 import { ForbiddenError, NotFoundError, UsageError } from '../core/errors'
 import type { Project, User } from '../core/types'
 import type { Repos } from '../store/repos'
-import type { ReadingResultRow, ReadingRow, ReadingSessionRow } from '../store/repos/readings-repo'
+import type { ReadingRow, ReadingSessionRow } from '../store/repos/readings-repo'
 import { blindCase, blindResults, caseToken, type ResultView, type SessionCase } from './blind'
-import { caseOrder, type CaseRef, type Slot } from './case-order'
+import { caseOrder } from './case-order'
+import { CaseSource, type StoredSlot } from './case-source'
 import { checkValues } from './form'
 import { parseReadingConfig, PHASES, readerView, type Phase, type ReadingConfig } from './reading-config'
 import { readingTemplate } from './reading-template'
+import { csvRowOf, viewOf } from './result-rows'
+import type { ResultRois } from './result-rois'
 import { resultsCsv } from './results-csv'
-import { matches } from './sql-condition'
+import { checkRoiBounds, checkRoiUpload, takesRois, type CheckedRoi, type RoiUpload } from './roi-upload'
 import { checkTiming } from './timing'
 import { tagChanges } from './use-as-tag'
-
-/** A slot of a session as stored: the slot, and what a sighted reader is shown of its case. */
-interface StoredSlot extends Slot {
-  pid: string
-  sid: string
-  image?: string
-  label: string
-}
 
 export interface ReadingSummary {
   id: number
@@ -56,6 +50,8 @@ export interface SubmitBody {
   annotations?: unknown
   activeSeconds: number
   startedAt: number | string
+  /** ROIs drawn on the case (readings with `"tools": {"roi": 1}`): NIfTI masks, .nii.gz in base64. */
+  rois?: RoiUpload[]
 }
 
 export interface CaseFile {
@@ -70,11 +66,13 @@ export interface CaseFile {
 
 export interface ReadingServiceDeps {
   repos: Pick<Repos, 'readings' | 'users'>
-  archive: Pick<ArchiveService, 'open' | 'select'>
+  archive: Pick<ArchiveService, 'open' | 'select' | 'projectDir'>
   rights: Pick<Rights, 'can'>
   studies: Pick<StudiesService, 'all'>
   tags: Pick<TagsService, 'apply'>
   autoloaders: Pick<AutoloadersService, 'list'>
+  /** Where results' ROIs are kept (without it, a reading takes no ROIs and lists none). */
+  rois?: ResultRois
   now?: () => number
   /** The seed of a new session's `full` randomisation (tests fix it). */
   seed?: () => number
@@ -88,7 +86,6 @@ interface Access {
   isAdmin: boolean
 }
 
-const MAX_CASES = 20_000
 const isPhase = (m: unknown): m is Phase => m === 'training' || m === 'serious'
 
 /**
@@ -99,10 +96,12 @@ const isPhase = (m: unknown): m is Phase => m === 'training' || m === 'serious'
 export class ReadingService {
   private readonly now: () => number
   private readonly seed: () => number
+  private readonly source: CaseSource
 
   constructor(private readonly d: ReadingServiceDeps) {
     this.now = d.now ?? Date.now
     this.seed = d.seed ?? (() => randomInt(0, 2 ** 32))
+    this.source = new CaseSource(d)
   }
 
   // ---- readings ----------------------------------------------------------------------------------------------
@@ -147,6 +146,7 @@ export class ReadingService {
   async delete(actor: User, projectName: string, id: number): Promise<void> {
     const a = await this.access(actor, projectName, id, true)
     await this.d.repos.readings.delete(a.project.id, id)
+    await this.d.rois?.removeReading(id)
   }
 
   /** The reading's config: all of it for admins; readers get it without the admin-only parts (readerView). */
@@ -197,10 +197,11 @@ export class ReadingService {
     const values = checkValues(a.config.inputs, body.values)
     const annotations = body.annotations ?? {}
     const annotationsText = JSON.stringify(annotations)
-    if (annotationsText.length > 5_000_000) throw new UsageError('annotations: at most 5 MB of JSON; save large ROIs in the archive and send their paths')
+    if (annotationsText.length > 5_000_000) throw new UsageError('annotations: at most 5 MB of JSON; send ROIs as masks in "rois"')
     const now = this.now()
     const timing = checkTiming(body.activeSeconds, body.startedAt, now, session.createdAt)
-    await this.d.repos.readings.saveResult({
+    const rois = await this.checkedRois(actor, a, slot, body.rois)
+    const resultId = await this.d.repos.readings.saveResult({
       readingId: id,
       sessionId: session.id,
       ownerId: session.ownerId,
@@ -219,6 +220,10 @@ export class ReadingService {
       submittedAt: now,
       secondsSpent: timing.seconds,
     })
+    if (this.d.rois) {
+      await this.d.rois.save(id, resultId, rois)
+      await this.d.rois.prune(id) // the ROIs of the result this submit replaced
+    }
     const changes = tagChanges(a.config.inputs, values)
     if (changes.add.length || changes.remove.length) await this.applyTags(actor, a, slot, changes.add, changes.remove)
     const view = await this.sessionView(a, session)
@@ -228,7 +233,8 @@ export class ReadingService {
   /** Results as JSON rows: admins all, readers their own (in blind mode without ids, values or times). */
   async results(actor: User, projectName: string, id: number): Promise<ResultView[]> {
     const a = await this.access(actor, projectName, id)
-    const rows = (await this.d.repos.readings.results(id)).map(viewOf)
+    const rois = await this.d.rois?.byResult(id, this.apiBase(projectName, id))
+    const rows = (await this.d.repos.readings.results(id)).map((r) => viewOf(r, rois ? (rois.get(r.id) ?? []) : undefined))
     if (a.isAdmin) return rows
     const own = rows.filter((r) => r.user === actor.username)
     return a.config.mode === 'blind' ? blindResults(own, a.row.blindKey, actor.username) : own
@@ -240,25 +246,9 @@ export class ReadingService {
     if (!a.isAdmin && a.config.mode === 'blind') throw new ForbiddenError('in a blind reading only the reading admins export the results')
     let rows = await this.d.repos.readings.results(id)
     if (!a.isAdmin) rows = rows.filter((r) => r.userId === actor.id)
-    const csv = resultsCsv(
-      a.config.inputs,
-      rows.map((r) => ({
-        user: r.username,
-        mode: r.mode,
-        caseKey: r.caseKey,
-        patientsId: r.patientsId,
-        studiesId: r.studiesId,
-        studyPath: r.studyPath,
-        repetition: r.repetition,
-        stage: r.stage,
-        startedAt: r.startedAt,
-        submittedAt: r.submittedAt,
-        seconds: r.secondsSpent,
-        values: JSON.parse(r.values) as Record<string, unknown>,
-        annotations: JSON.parse(r.annotations),
-      })),
-    )
-    return { name: a.row.name, csv }
+    const rois = await this.d.rois?.byResult(id, this.apiBase(projectName, id))
+    const withRois = takesRois(a.config.readingJson) || rows.some((r) => rois?.has(r.id))
+    return { name: a.row.name, csv: resultsCsv(a.config.inputs, rows.map((r) => csvRowOf(r, rois?.get(r.id))), withRois) }
   }
 
   /** Deletes the caller's results (and sessions) of `mode`, where the reading allows a restart of that mode. */
@@ -267,7 +257,24 @@ export class ReadingService {
     const a = await this.access(actor, projectName, id)
     if (!a.config.allowRestart[mode])
       throw new ForbiddenError(`reading "${a.row.name}" does not allow a restart of ${mode} (a reading admin can set allowRestartOf${mode === 'training' ? 'Training' : 'Serious'}: 1)`)
-    return { deleted: await this.d.repos.readings.deleteOwn(id, actor.id, this.ownerOf(a, actor), mode) }
+    const deleted = await this.d.repos.readings.deleteOwn(id, actor.id, this.ownerOf(a, actor), mode)
+    await this.d.rois?.prune(id) // the deleted results' ROIs, files too
+    return { deleted }
+  }
+
+  /**
+   * The stored file of a result's ROI: readers only their own results' (not in blind mode, where what a reader
+   * answered is not shown to them), reading admins every result's.
+   */
+  async resultRoi(actor: User, projectName: string, id: number, resultId: number, n: number): Promise<{ path: string; name: string }> {
+    const a = await this.access(actor, projectName, id)
+    const result = (await this.d.repos.readings.results(id)).find((r) => r.id === resultId)
+    const missing = new NotFoundError(`no ROI ${n} of result ${resultId} in reading ${id}${a.isAdmin ? '' : ' among your results'}`)
+    if (!result || (!a.isAdmin && result.username !== actor.username)) throw missing
+    if (!a.isAdmin && a.config.mode === 'blind') throw new ForbiddenError('in a blind reading only the reading admins open the results\' ROIs')
+    const file = await this.d.rois?.file(id, resultId, n)
+    if (!file) throw missing
+    return { path: file.path, name: `reading-${id}-result-${resultId}-${n}-${file.row.name}.nii.gz` }
   }
 
   /**
@@ -279,7 +286,7 @@ export class ReadingService {
     const a = await this.access(actor, projectName, id)
     const slot = await this.slotOf(a, actor, caseKey)
     const blind = a.config.mode === 'blind' && !a.isAdmin
-    return (await this.loads(actor, a, slot, stage)).map(({ item: it, file }) => ({
+    return (await this.source.loads(actor, a, slot, stage)).map(({ item: it, file }) => ({
       path: blind ? file.path : file.relative,
       url: blind
         ? `/api/projects/${encodeURIComponent(projectName)}/readings/${id}/cases/${encodeURIComponent(caseToken(a.row.blindKey, slot.caseKey))}/file?path=${encodeURIComponent(file.path)}`
@@ -301,25 +308,26 @@ export class ReadingService {
     const slot = await this.slotOf(a, actor, token)
     if (!path || path.includes('\0') || path.split('/').some((s) => s === '' || s === '.' || s === '..')) throw new UsageError('path: a file inside the case, like series/file.nii.gz')
     for (let stage = 1; stage <= a.config.stages.length; stage++)
-      if ((await this.loads(actor, a, slot, stage)).some((l) => l.file.path === path)) return `${slot.pid}/${slot.sid}/${path}`
+      if ((await this.source.loads(actor, a, slot, stage)).some((l) => l.file.path === path)) return `${slot.pid}/${slot.sid}/${path}`
     throw new NotFoundError(`"${path.slice(0, 200)}" is no file the reading loads for this case`)
   }
 
-  /** What the autoloader loads for a case in a stage (its autoloaders, else the viewer's, else the project's active preset): per item the first file by path. */
-  private async loads(actor: User, a: Access, slot: StoredSlot, stage: number): Promise<{ item: AutoloadItem; file: { relative: string; path: string } }[]> {
-    const stageDef = a.config.stages[Math.max(0, Math.min(a.config.stages.length - 1, stage - 1))]
-    let items: AutoloadItem[] = stageDef?.autoloaders ?? a.config.autoloaders ?? (await this.d.autoloaders.list(actor, a.project.name)).find((p) => p.active)?.items ?? []
-    if (slot.image) items = [{ pattern: slot.image, viewport: 1, as: 'background', colormap: items[0]?.colormap ?? 'gray', ...(items[0]?.min !== undefined ? { min: items[0].min } : {}), ...(items[0]?.max !== undefined ? { max: items[0].max } : {}) }]
-    const out: { item: AutoloadItem; file: { relative: string; path: string } }[] = []
-    for (const item of items) {
-      let first: { relative: string; path: string } | undefined
-      for await (const page of this.d.archive.select(actor, a.project.name, item.pattern, { patientsId: slot.pid, studiesId: slot.sid })) for (const f of page) if ((!slot.image || f.path === slot.image) && (!first || f.path < first.path)) first = f
-      if (first) out.push({ item, file: first })
-    }
-    return out
+  // ---- inside ------------------------------------------------------------------------------------------------
+
+  private apiBase(projectName: string, id: number): string {
+    return `/api/projects/${encodeURIComponent(projectName)}/readings/${id}`
   }
 
-  // ---- inside ------------------------------------------------------------------------------------------------
+  /** A submit's ROIs checked (bounds, names, NIfTI, the grid of one of the case's images) before anything is stored. */
+  private async checkedRois(actor: User, a: Access, slot: StoredSlot, uploads: RoiUpload[] | undefined): Promise<CheckedRoi[]> {
+    if (!uploads?.length) return []
+    if (!this.d.rois || !takesRois(a.config.readingJson))
+      throw new UsageError(`reading "${a.row.name}" takes no ROIs with its results; a reading admin can turn the ROI tool on ("tools": {"roi": 1})`)
+    checkRoiBounds(uploads)
+    const grids = await this.source.grids(actor, a, slot)
+    if (!grids.length) throw new UsageError('this case shows no NIfTI image, so there is no grid to check the ROIs against; submit without ROIs')
+    return uploads.map((u) => checkRoiUpload(u, grids))
+  }
 
   private async access(actor: User, projectName: string, id: number, adminOnly = false): Promise<Access> {
     const project = await this.d.archive.open(actor, projectName, 'read')
@@ -345,30 +353,8 @@ export class ReadingService {
     return a.config.mode === 'joint' ? 0 : actor.id
   }
 
-  /** The cases of a mode in sort order (the condition checked exactly on the rows the filter bars select). */
-  private async cases(actor: User, a: Access, mode: Phase): Promise<{ ref: CaseRef; row: StudyRowOut }[]> {
-    const sel = a.config.selection[mode]
-    const out: { ref: CaseRef; row: StudyRowOut }[] = []
-    for await (const page of this.d.studies.all(actor, a.project.name, sel.bars, { sort: a.config.sortOrder, dir: a.config.sortDirection })) {
-      for (const row of page) {
-        if (sel.condition && !matches(sel.condition, row)) continue
-        const pid = row.patients_id
-        const sid = row.studies_id ?? ''
-        if (a.config.randomise !== 'image') out.push({ ref: { caseKey: `${pid}#${sid}`, patientsId: pid, studiesId: sid }, row })
-        else {
-          const pattern = a.config.imagePattern ?? a.config.autoloaders![0]!.pattern
-          const files: string[] = []
-          for await (const fp of this.d.archive.select(actor, a.project.name, pattern, { patientsId: pid, studiesId: sid })) files.push(...fp.map((f) => f.path))
-          for (const f of files.sort()) out.push({ ref: { caseKey: `${pid}#${sid}#${f}`, patientsId: pid, studiesId: sid, image: f }, row })
-        }
-        if (out.length > MAX_CASES) throw new UsageError(`the ${mode} condition selects more than ${MAX_CASES} cases; narrow it down`)
-      }
-    }
-    return out
-  }
-
   private async slots(actor: User, a: Access, mode: Phase, seed: number): Promise<StoredSlot[]> {
-    const cases = await this.cases(actor, a, mode)
+    const cases = await this.source.cases(actor, a, mode)
     const byKey = new Map(cases.map((c) => [c.ref.caseKey, c]))
     const order = caseOrder(
       cases.map((c) => c.ref),
@@ -383,7 +369,7 @@ export class ReadingService {
   }
 
   private async progress(actor: User, a: Access, mode: Phase): Promise<{ done: number; total: number }> {
-    const cases = await this.cases(actor, a, mode)
+    const cases = await this.source.cases(actor, a, mode)
     const total = cases.length * a.config.repetitions * a.config.stages.length
     const keys = new Set(cases.map((c) => c.ref.caseKey))
     const owner = this.ownerOf(a, actor)
@@ -443,22 +429,3 @@ export class ReadingService {
 }
 
 const slotKey = (s: { caseKey: string; repetition: number; stage: number }) => `${s.repetition}|${s.stage}|${s.caseKey}`
-
-function viewOf(r: ReadingResultRow): ResultView {
-  return {
-    id: r.id,
-    user: r.username,
-    mode: r.mode,
-    caseKey: r.caseKey,
-    pid: r.patientsId,
-    sid: r.studiesId,
-    studyPath: r.studyPath,
-    repetition: r.repetition,
-    stage: r.stage,
-    values: JSON.parse(r.values) as Record<string, unknown>,
-    annotations: JSON.parse(r.annotations),
-    startedAt: new Date(r.startedAt).toISOString(),
-    submittedAt: new Date(r.submittedAt).toISOString(),
-    seconds: r.secondsSpent,
-  }
-}

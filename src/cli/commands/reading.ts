@@ -4,6 +4,7 @@ import { StudiesService } from '../../archive/filter/studies-service'
 import { TagsService } from '../../archive/tags-service'
 import { UsageError } from '../../core/errors'
 import { ReadingService } from '../../reading/reading-service'
+import { ResultRois } from '../../reading/result-rois'
 import { has, one, type ParsedArgs } from '../args'
 import { actorOf, type Out } from '../context'
 
@@ -26,6 +27,7 @@ export async function readingCommand(s: ArchiveCore, args: ParsedArgs, io: Out):
     studies: new StudiesService(s.db, s.archive),
     tags: new TagsService(s.repos, s.archive),
     autoloaders: new AutoloadersService(s.repos, s.archive),
+    rois: new ResultRois({ repo: s.repos.readingRois, dataRoot: s.config.dataRoot }),
   })
   if (has(args, 'json')) {
     await io.out(JSON.stringify(await readings.results(actor, project, id)))

@@ -13,6 +13,7 @@ import { m011AuditAndUserSettings } from './011-audit-and-user-settings'
 import { m012Readings } from './012-readings'
 import { m013SharedLinks } from './013-shared-links'
 import { m014NotificationsAndSiteSettings } from './014-notifications-and-site-settings'
+import { m015ReadingResultRois } from './015-reading-result-rois'
 
 /**
  * A migration is written once for both dialects. Column types use these tokens, which each
@@ -31,7 +32,7 @@ export interface Migration {
   statements: string[]
 }
 
-export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders, m007TableIndexes, m008RunTokens, m009Credentials, m010FileNames, m011AuditAndUserSettings, m012Readings, m013SharedLinks, m014NotificationsAndSiteSettings]
+export const migrations: Migration[] = [m001Init, m002Imports, m003Jobs, m004PacsPulls, m005BatchLibrary, m006Autoloaders, m007TableIndexes, m008RunTokens, m009Credentials, m010FileNames, m011AuditAndUserSettings, m012Readings, m013SharedLinks, m014NotificationsAndSiteSettings, m015ReadingResultRois]
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
   sqlite: {

@@ -20,6 +20,7 @@ import { PullsRepo } from './pulls-repo'
 import { AuditRepo } from './audit-repo'
 import { UserSettingsRepo } from './user-settings-repo'
 import { ReadingsRepo } from './readings-repo'
+import { ReadingRoisRepo } from './reading-rois-repo'
 import { NotificationsRepo } from './notifications-repo'
 import { SiteSettingsRepo } from './site-settings-repo'
 import { ProjectForkRepo } from './project-fork-repo'
@@ -46,6 +47,7 @@ export interface Repos {
   audit: AuditRepo
   userSettings: UserSettingsRepo
   readings: ReadingsRepo
+  readingRois: ReadingRoisRepo
   notifications: NotificationsRepo
   siteSettings: SiteSettingsRepo
   projectFork: ProjectForkRepo
@@ -74,6 +76,7 @@ export function createRepos(db: Db): Repos {
     audit: new AuditRepo(db),
     userSettings: new UserSettingsRepo(db),
     readings: new ReadingsRepo(db),
+    readingRois: new ReadingRoisRepo(db),
     notifications: new NotificationsRepo(db),
     siteSettings: new SiteSettingsRepo(db),
     projectFork: new ProjectForkRepo(db),

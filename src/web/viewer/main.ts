@@ -37,7 +37,7 @@ function mount() {
   viewer = v
   const roi = mountRoiTool(v, root)
   const markers = mountMarkerTool(v, root)
-  mountReadingTool(v, root, markers)
+  mountReadingTool(v, root, markers, roi)
   mountNavigationTool(v, root)
   window.noraViewer = { viewer: v, state: () => v.state(), idle: () => v.idle(), load: (r) => v.load(r), roi }
   mountShare(v, root, roi)

@@ -10,7 +10,7 @@ const withCase = t.Object({ project, id: t.Numeric({ minimum: 1 }), caseKey: t.S
 const mode = t.Union([t.Literal('training'), t.Literal('serious')])
 const configBody = t.Object({ config: t.Any() })
 
-type Readings = Pick<ReadingService, 'list' | 'create' | 'update' | 'delete' | 'get' | 'template' | 'startSession' | 'submit' | 'results' | 'csv' | 'restart' | 'caseFiles' | 'caseFilePath'>
+type Readings = Pick<ReadingService, 'list' | 'create' | 'update' | 'delete' | 'get' | 'template' | 'startSession' | 'submit' | 'results' | 'csv' | 'restart' | 'caseFiles' | 'caseFilePath' | 'resultRoi'>
 
 /**
  * The Reading Tool's JSON API, all under `/api/projects/:project/readings` (rights: see ReadingService; the CSRF
@@ -24,8 +24,10 @@ type Readings = Pick<ReadingService, 'list' | 'create' | 'update' | 'delete' | '
  *   GET    '/:id/template?viewer=JSON'  the reading tab's template (id 0 or "new": for a new reading); POST with
  *                                       {viewer} for a large viewer state
  *   POST   '/:id/session' {mode}        {sessionId, mode, cases: [...], next}
- *   POST   '/:id/results' {sessionId, caseKey, repetition, stage, mode, values, annotations, activeSeconds, startedAt} -> {ok, next, ...}
- *   GET    '/:id/results'               rows (admins all, readers their own)
+ *   POST   '/:id/results' {sessionId, caseKey, repetition, stage, mode, values, annotations, activeSeconds, startedAt,
+ *                          rois?: [{name, data: .nii.gz in base64}]} -> {ok, next, ...} (ROIs: readings with tools.roi 1)
+ *   GET    '/:id/results'               rows (admins all, readers their own), each with its ROIs [{n, name, file, voxels, ml, url}]
+ *   GET    '/:id/results/:resultId/rois/:n'   a result's ROI as .nii.gz (readers their own results', admins all)
  *   GET    '/:id/results.csv'           CSV download
  *   POST   '/:id/restart' {mode}        deletes the caller's results of that mode (where allowed)
  *   GET    '/:id/cases/:caseKey/files?stage=N'   the autoloader's files of a case [{path, url, viewport, as, colormap, min, max}]
@@ -85,8 +87,26 @@ export function readingsApi(d: { auth: AuthPlugin; readings: Readings; archive: 
         annotations: t.Optional(t.Any()),
         activeSeconds: t.Number({ minimum: 0 }),
         startedAt: t.Union([t.Number(), t.String({ maxLength: 40 })]),
+        // Count and size are checked by the service (413 with what to do); the body itself is at most 16 MB.
+        rois: t.Optional(t.Array(t.Object({ name: t.String({ maxLength: 300 }), data: t.String() }))),
       }),
     })
+    .get(
+      `${base}/:id/results/:resultId/rois/:n`,
+      async ({ auth, params: p }) => {
+        const roi = await d.readings.resultRoi(await auth.user(), p.project, p.id, p.resultId, p.n)
+        const file = Bun.file(roi.path)
+        return new Response(file, {
+          headers: {
+            'content-type': 'application/gzip',
+            'content-length': String(file.size),
+            'content-disposition': `attachment; filename="${roi.name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 160)}"`,
+            'cache-control': 'private, no-store',
+          },
+        })
+      },
+      { params: t.Object({ project, id: t.Numeric({ minimum: 1 }), resultId: t.Numeric({ minimum: 1 }), n: t.Numeric({ minimum: 1, maximum: 1000 }) }) },
+    )
     .get(`${base}/:id/results`, async ({ auth, params: p }) => d.readings.results(await auth.user(), p.project, p.id), { params: withId })
     .get(
       `${base}/:id/results.csv`,

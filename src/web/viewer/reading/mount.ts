@@ -7,6 +7,7 @@ import { on } from '../../shared/bus'
 import { withBase } from '../../shared/base-path'
 import { messageOf } from '../../shared/dom'
 import type { MarkerTool } from '../markers/marker-tool'
+import type { RoiTool } from '../roi/tool'
 import { toolPanelElement } from '../tool-panel'
 import type { Viewer } from '../viewer'
 import { ConfigDialog } from './config-dialog'
@@ -14,6 +15,7 @@ import { ReadingMarkers } from './marker-port'
 import { ReadingPanel } from './panel'
 import { ReadingApi } from './reading-api'
 import { showResults } from './results-dialog'
+import { ReadingRois } from './roi-port'
 import { ReadingSession } from './session'
 
 /** The workstation's project (the desktop page's `.workstation[data-project]`). */
@@ -41,21 +43,32 @@ export function viewerPart(viewer: Viewer): Record<string, unknown> {
   return { layout: s.layout, ...(autoloaders.length ? { autoloaders } : {}) }
 }
 
-export function mountReadingTool(viewer: Viewer, root: HTMLElement, markerTool?: MarkerTool): void {
+export function mountReadingTool(viewer: Viewer, root: HTMLElement, markerTool?: MarkerTool, roiTool?: RoiTool): void {
   const project = projectOf(root)
   if (!project) return
   const panelEl = toolPanelElement(root, 'reading', 'Reading tool', { text: 'R Readings', title: 'Reading tool: structured reading sessions' })
   const api = new ReadingApi(project)
   const markers = markerTool ? new ReadingMarkers(markerTool) : undefined
+  const rois = roiTool ? new ReadingRois(roiTool) : undefined
   let session: ReadingSession | undefined
   let loaded = false
   const host = document.createElement('div')
   host.className = 'reading-panel'
   panelEl.replaceChildren(host)
   const csvHref = (url: string) => withBase(url)
+  /** A result's ROI onto its case: the case's images first (not during a session, whose case stays), then the mask. */
+  const openRoi = async (roi: { url: string; name: string }, result: { caseKey?: unknown; stage?: unknown }, id: number) => {
+    if (!session && typeof result.caseKey === 'string') {
+      viewer.clear()
+      for (const f of await api.files(id, result.caseKey, Number(result.stage) || 1).catch(() => []))
+        void viewer.load({ url: f.url, name: f.path.split('/').pop() || f.path, viewport: f.viewport, as: f.as as never, colormap: f.colormap, min: f.min, max: f.max })
+      await viewer.idle()
+    }
+    await viewer.load({ url: roi.url, name: `${roi.name}.nii.gz`, as: 'mask', colormap: 'red', viewport: 1 })
+  }
   const panel = new ReadingPanel(host, api, {
     start: (r, mode) => {
-      session = new ReadingSession(host, { api, viewer, markers, done: (message) => {
+      session = new ReadingSession(host, { api, viewer, markers, rois, done: (message) => {
         session = undefined
         void panel.refresh().then(() => message && panel.status(message))
       } }, r, mode)
@@ -64,7 +77,7 @@ export function mountReadingTool(viewer: Viewer, root: HTMLElement, markerTool?:
       })
     },
     edit: (r) => void config.open(r?.id),
-    results: (r) => void showResults(api, r, csvHref),
+    results: (r) => void showResults(api, r, csvHref, (roi, result) => void openRoi(roi, result, r.id)),
   })
   const config = new ConfigDialog({
     api,

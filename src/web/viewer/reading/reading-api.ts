@@ -59,6 +59,8 @@ export interface ResultBody {
   annotations: unknown[]
   activeSeconds: number
   startedAt: string
+  /** ROIs drawn on the case (readings with `"tools": {"roi": 1}`): .nii.gz in base64. */
+  rois?: { name: string; data: string }[]
 }
 
 const seg = encodeURIComponent

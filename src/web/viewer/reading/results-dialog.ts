@@ -1,7 +1,9 @@
 /**
  * The List button: a reading's results in a table (reading admins: every reader's; readers: their own), one row
- * per reader × case × repetition, and the CSV download link. Values are shown as text.
+ * per reader × case × repetition, and the CSV download link. Values are shown as text; a result's ROIs (readings
+ * that keep them) as their names, voxels and volume, each with a download link and "open" (onto the viewer).
  */
+import { withBase } from '../../shared/base-path'
 import { messageOf } from '../../shared/dom'
 import type { ReadingApi, ReadingSummary } from './reading-api'
 import { el } from './elements'
@@ -31,15 +33,53 @@ export function cellText(v: unknown): string {
 
 /** The columns first shown (who, what, when), then the form's values, then the rest; annotations and ids left out. */
 const FIRST = ['user', 'mode', 'caseKey', 'repetition', 'stage', 'seconds', 'submittedAt']
-const FIXED = new Set([...FIRST, 'id', 'pid', 'sid', 'studyPath', 'startedAt', 'annotations', 'values'])
+const FIXED = new Set([...FIRST, 'id', 'pid', 'sid', 'studyPath', 'startedAt', 'annotations', 'values', 'rois'])
 export function resultColumns(rows: Record<string, unknown>[], valueNames: string[]): string[] {
   const present = new Set(rows.flatMap((r) => Object.keys(r)))
   const values = valueNames.filter((n) => present.has(n))
   const rest = [...present].filter((c) => !FIXED.has(c) && !values.includes(c))
-  return [...FIRST.filter((c) => present.has(c)), ...values, ...rest, ...['startedAt', 'studyPath'].filter((c) => present.has(c))]
+  return [...FIRST.filter((c) => present.has(c)), ...values, ...rest, ...['rois', 'startedAt', 'studyPath'].filter((c) => present.has(c))]
 }
 
-export async function showResults(api: ReadingApi, r: ReadingSummary, csvHref: (url: string) => string): Promise<void> {
+export interface ResultRoi {
+  n: number
+  name: string
+  voxels: number
+  ml: number
+  url: string
+}
+
+const isRoi = (x: unknown): x is ResultRoi => !!x && typeof x === 'object' && typeof (x as ResultRoi).url === 'string' && typeof (x as ResultRoi).name === 'string'
+
+export type OpenRoi = (roi: ResultRoi, result: Record<string, unknown>) => void
+
+/** A result's ROIs: "name: N voxels, V ml" with a download link and, given `open`, a button that shows it on its case. */
+export function roisCell(v: unknown, result: Record<string, unknown>, open?: OpenRoi): HTMLTableCellElement {
+  const td = el('td', 'reading-rois')
+  for (const r of Array.isArray(v) ? v.filter(isRoi) : []) {
+    const line = el('div', 'reading-roi')
+    line.dataset.readingRoi = r.name
+    line.append(el('span', '', `${r.name}: ${r.voxels} voxels, ${Number(r.ml).toFixed(3)} ml `))
+    const a = el('a', '', 'download')
+    a.href = withBase(r.url)
+    a.download = `${r.name}.nii.gz`
+    line.append(a)
+    if (open) {
+      const b = el('button', 'link', 'open')
+      b.type = 'button'
+      b.title = "show this ROI on its case's image (viewport 1)"
+      b.addEventListener('click', () => {
+        td.closest('dialog')?.close()
+        open(r, result)
+      })
+      line.append(' ', b)
+    }
+    td.append(line)
+  }
+  return td
+}
+
+export async function showResults(api: ReadingApi, r: ReadingSummary, csvHref: (url: string) => string, open?: OpenRoi): Promise<void> {
   let dialog = document.getElementById('reading-results') as HTMLDialogElement | null
   if (!dialog) {
     dialog = el('dialog', 'reading-results')
@@ -74,7 +114,7 @@ export async function showResults(api: ReadingApi, r: ReadingSummary, csvHref: (
     const tbody = el('tbody')
     for (const row of rows) {
       const line = el('tr')
-      for (const c of cols) line.append(el('td', '', cellText(row[c])))
+      for (const c of cols) line.append(c === 'rois' ? roisCell(row[c], row, open) : el('td', '', cellText(row[c])))
       tbody.append(line)
     }
     table.append(thead, tbody)

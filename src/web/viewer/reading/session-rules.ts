@@ -17,6 +17,8 @@ export interface SessionRules {
   layout?: Layout
   /** Workstation tools the reading turns off (`tools`: {"roi": 0}) while a session runs. */
   toolsOff?: string[]
+  /** The reading keeps the ROIs drawn on a case with its result (`tools`: {"roi": 1}). */
+  rois?: boolean
   /** The names of a staged reading's stages (`reading.stages`: a count or [{"name"}]); absent for one stage. */
   stages?: string[]
 }
@@ -36,9 +38,10 @@ export function sessionRules(config: Record<string, unknown>): SessionRules {
   const layout = typeof viewer.layout === 'string' && (LAYOUTS as readonly string[]).includes(viewer.layout) ? (viewer.layout as Layout) : undefined
   const tools = obj(readingJson.tools)
   const toolsOff = Object.entries(tools).filter(([k, v]) => k !== 'reading' && (v === 0 || v === false || v === '0')).map(([k]) => k)
+  const rois = tools.roi === 1 || tools.roi === true || tools.roi === '1' || tools.roi === 'true'
   const st = reading.stages
   const stages = Array.isArray(st) ? st.map((x, i) => (x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' ? String((x as { name: string }).name) : `stage ${i + 1}`)) : typeof st === 'number' || typeof st === 'string' ? Array.from({ length: Math.max(1, Math.min(10, Number(st) || 1)) }, (_, i) => `stage ${i + 1}`) : []
-  return { blind: blind, table: blind && table === 'visible' ? 'hidden' : table, layout, ...(toolsOff.length ? { toolsOff } : {}), ...(stages.length > 1 ? { stages } : {}) }
+  return { blind: blind, table: blind && table === 'visible' ? 'hidden' : table, layout, ...(toolsOff.length ? { toolsOff } : {}), ...(rois ? { rois } : {}), ...(stages.length > 1 ? { stages } : {}) }
 }
 
 /** The stage a case shows, in a staged reading: "stage 2 of 2: AI" (empty with one stage). */

@@ -12,6 +12,7 @@ import { ActiveTimer, clock } from './active-timer'
 import { parseForm, type FormItem } from './form-spec'
 import { renderForm, type RenderedForm } from './form-render'
 import type { ReadingMarkers } from './marker-port'
+import type { ReadingRois } from './roi-port'
 import type { ReadingApi, ReadingCase, ReadingMode, Session } from './reading-api'
 import { caseLabel, fileName, sessionRules, stageLabel, type SessionRules } from './session-rules'
 import { button, el } from './elements'
@@ -20,6 +21,8 @@ export interface SessionDeps {
   api: ReadingApi
   viewer: Viewer
   markers?: ReadingMarkers
+  /** The ROI tool, for readings that keep the ROIs drawn on a case with its result. */
+  rois?: ReadingRois
   /** Back to the list (after the last case or on leave). */
   done(message?: string): void
 }
@@ -94,6 +97,7 @@ export class ReadingSession {
   private async show(index: number | null) {
     this.stopClock()
     this.deps.markers?.reset()
+    this.roiTool()?.reset()
     const cases = this.session!.cases
     const c = index === null ? undefined : cases.find((x) => x.index === index)
     if (!c) return this.finish()
@@ -129,6 +133,7 @@ export class ReadingSession {
     const actions = el('div', 'reading-actions')
     actions.append(submit, leave)
     this.host.replaceChildren(head, progress, bar, formHost, status, actions)
+    if (this.roiTool()) formHost.after(el('p', 'reading-roi-hint muted', 'ROIs: draw them with the ROI tool (✎ ROI); the ROIs with voxels are saved with the result'))
     this.rendered = renderForm(formHost, this.form!, { markers: this.deps.markers, idPrefix: `rf${c.index}` })
     status.textContent = 'loading the images…'
     try {
@@ -177,6 +182,8 @@ export class ReadingSession {
     submit.disabled = true
     status.textContent = 'saving…'
     try {
+      const rois = await this.roiTool()?.uploads()
+      if (rois?.length) status.textContent = `saving with ${rois.length} ROI${rois.length === 1 ? '' : 's'}…`
       const r = await this.deps.api.submit(this.reading.id, {
         sessionId: this.session!.sessionId,
         caseKey: c.caseKey,
@@ -187,6 +194,7 @@ export class ReadingSession {
         annotations: this.deps.markers?.annotations() ?? [],
         activeSeconds: this.timer!.seconds(),
         startedAt: this.timer!.startedAt.toISOString(),
+        ...(rois ? { rois } : {}),
       })
       c.done = true
       if (this.form && formTags(this.form)) emit('nora:table-changed')
@@ -195,6 +203,11 @@ export class ReadingSession {
       submit.disabled = false
       status.textContent = `not saved: ${messageOf(e)}`
     }
+  }
+
+  /** The ROI tool when this reading keeps ROIs with its results. */
+  private roiTool(): ReadingRois | undefined {
+    return this.rules.rois ? this.deps.rois : undefined
   }
 
   private nextOpen(): number | null {
@@ -218,6 +231,7 @@ export class ReadingSession {
     this.closed = true
     this.stopClock()
     this.deps.markers?.reset()
+    this.roiTool()?.reset()
     document.removeEventListener('visibilitychange', this.onVisibility)
     window.removeEventListener('keydown', this.keysOutside, true)
     this.deps.viewer.root.removeEventListener('keydown', this.keysInside)

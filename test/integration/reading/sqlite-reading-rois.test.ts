@@ -1,0 +1,3 @@
+import { describeReadingRois } from './describe-reading-rois'
+
+describeReadingRois('sqlite')
