@@ -5,6 +5,7 @@ import { JobIndicators } from './archive/job-indicators'
 import { TagsService } from './archive/tags-service'
 import { ReadingService } from './reading/reading-service'
 import { ResultRois } from './reading/result-rois'
+import { ReadingHousekeeping } from './reading/reading-housekeeping'
 import { JobsService } from './jobs/jobs-service'
 import { clusterDefaults, executorDeps } from './jobs/executors'
 import { loadSlurmConf } from './config/slurm-conf'
@@ -120,7 +121,7 @@ export async function openServices(config: Config, opts: { migrate?: boolean } =
     importQueue,
     notifications,
     siteSettings,
-    projectAdmin: new ProjectAdmin({ dataRoot: config.dataRoot, archive, repos }),
+    projectAdmin: new ProjectAdmin({ dataRoot: config.dataRoot, archive, repos, onTrash: (p, dest) => readingHousekeeping(services).projectTrashed(p.id, dest('readings')) }),
     async close() {
       broker?.stopBroker(services)
       importQueue.cluster?.stop()
@@ -228,4 +229,9 @@ export async function startDicomNode(s: DicomNodeServices, log: (line: string) =
 /** The Reading Tool's service (the HTTP API and `nora -p P --reading ID --csv`). */
 export function readingServiceOf(s: Pick<Services, 'repos' | 'archive' | 'rights' | 'studies' | 'config'>): ReadingService {
   return new ReadingService({ repos: s.repos, archive: s.archive, rights: s.rights, studies: s.studies, tags: new TagsService(s.repos, s.archive), autoloaders: new AutoloadersService(s.repos, s.archive), rois: new ResultRois({ repo: s.repos.readingRois, dataRoot: s.config.dataRoot }) })
+}
+
+/** Old reading sessions and orphaned ROI folders (`nora serve`, hourly); a trashed project's readings' ROI folders. */
+export function readingHousekeeping(s: Pick<Services, 'repos' | 'config'>): ReadingHousekeeping {
+  return new ReadingHousekeeping({ readings: s.repos.readings, rois: new ResultRois({ repo: s.repos.readingRois, dataRoot: s.config.dataRoot }) })
 }

@@ -21,6 +21,11 @@ export class ProjectAdmin {
       dataRoot: string
       archive: Pick<ArchiveService, 'open' | 'createProject' | 'requireProject'>
       repos: Pick<Repos, 'projects' | 'projectFork' | 'rights'>
+      /**
+       * What else goes to the trash with a project, before its rows are deleted (app wires it: the readings' ROI
+       * folders). `dest(what)` is the trash folder beside the project's: data/trash/<project>/<time>-<what>.
+       */
+      onTrash?: (project: Project, dest: (what: string) => string) => Promise<unknown>
     },
   ) {}
 
@@ -39,12 +44,18 @@ export class ProjectAdmin {
     return { ...project, description }
   }
 
-  /** Deletes a project (site admins): its folder moves to data/trash, its rows go. Returns where the folder went. */
+  /**
+   * Deletes a project (site admins): its folder moves to data/trash (with what `onTrash` moves beside it), its rows
+   * go. Returns where the folder went.
+   */
   async trash(actor: User, name: string): Promise<string> {
     if (!actor.isSiteAdmin) throw new ForbiddenError('only site admins delete projects')
     const project = await this.d.archive.requireProject(name)
     const from = projectDir(this.d.dataRoot, project.name)
-    const to = safeJoin(join(this.d.dataRoot, 'trash'), project.name, `${new Date().toISOString().replace(/[:.]/g, '-')}-project`)
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+    const dest = (what: string) => safeJoin(join(this.d.dataRoot, 'trash'), project.name, `${stamp}-${what}`)
+    const to = dest('project')
+    await this.d.onTrash?.(project, dest)
     if (existsSync(from)) {
       mkdirSync(join(to, '..'), { recursive: true })
       renameSync(from, to)

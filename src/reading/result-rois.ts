@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { removeInside, safeJoin } from '../core/safe-path'
@@ -84,6 +84,46 @@ export class ResultRois {
   async removeReading(readingId: number): Promise<void> {
     this.remove(this.folder(readingId))
     await this.d.repo.deleteReading(readingId)
+  }
+
+  /**
+   * Moves the folders of readings that go with their project (the project's trash) to `to/<readingId>`; returns how
+   * many moved. Their rows go with the readings' (foreign keys).
+   */
+  moveReadings(readingIds: readonly number[], to: string): number {
+    let moved = 0
+    for (const id of readingIds) {
+      const from = this.folder(id)
+      if (!existsSync(from)) continue
+      mkdirSync(to, { recursive: true, mode: 0o770 })
+      renameSync(from, safeJoin(to, String(id)))
+      moved++
+    }
+    return moved
+  }
+
+  /**
+   * The reading folders on disk whose reading no longer exists (deleted with a project before its folders moved to
+   * the trash too, or a crash between the rows and the files). Read before the readings are asked for, so a reading
+   * made meanwhile is never taken for gone (ids are not reused).
+   */
+  folderIds(): number[] {
+    if (!existsSync(this.root)) return []
+    return readdirSync(this.root)
+      .filter((n) => /^[1-9][0-9]{0,15}$/.test(n))
+      .map(Number)
+  }
+
+  /** Removes the folders of these (gone) readings; returns how many went. */
+  removeFolders(readingIds: readonly number[]): number {
+    let n = 0
+    for (const id of readingIds) {
+      const dir = this.folder(id)
+      if (!existsSync(dir)) continue
+      this.remove(dir)
+      n++
+    }
+    return n
   }
 
   /** The ROIs of a reading's results, by result id, with their download URLs under `base` (the reading's API path). */

@@ -1,4 +1,4 @@
-import { httpDeps, openServices, startDicomNode } from '../../app'
+import { httpDeps, openServices, readingHousekeeping, startDicomNode } from '../../app'
 import { ServiceError } from '../../core/errors'
 import { createApp } from '../../http/create-app'
 import { removeOrphanUploads } from '../../http/upload/orphans'
@@ -38,6 +38,13 @@ export async function serve(args: ParsedArgs, io: Out): Promise<number> {
           io.out(`pruned ${n.sessions} expired session(s), ${n.loginFailures} old login failure(s), ${n.tokens} long-expired API token(s)`)
       })
       .catch((e) => io.out(`pruning sessions and login failures failed: ${(e as Error).message}`))
+      .then(() => readings.prune())
+      .then((n) => {
+        if (n.sessions + n.folders) io.out(`pruned ${n.sessions} idle reading session(s), ${n.folders} ROI folder(s) of readings that are gone`)
+      })
+      .catch((e) => io.out(`pruning reading sessions failed: ${(e as Error).message}`))
+  // Reading sessions idle for a week (superseded or never used) and ROI folders of deleted readings: the same rhythm.
+  const readings = readingHousekeeping(services)
   await prune()
   const pruner = setInterval(prune, PRUNE_EVERY_MS)
   const interrupted = await services.importer.recoverInterrupted()

@@ -229,6 +229,39 @@ export class ReadingsRepo {
     return (await this.db.all(`SELECT ${RESULT_COLUMNS} FROM reading_results WHERE ${where.join(' AND ')} ORDER BY submitted_at, id`, params)).map(resultOf)
   }
 
+  /** The ids of every reading (the sweep of ROI folders whose reading is gone). */
+  async ids(): Promise<number[]> {
+    return (await this.db.all('SELECT id FROM readings ORDER BY id', [])).map((r) => num(r.id))
+  }
+
+  /**
+   * Sessions idle since before `before` (created then, and no result submitted in them since) that are done with:
+   * superseded (a newer session of the same reading, owner and mode exists: the reader started again) or abandoned
+   * (no result was ever submitted in them). The newest session with results stays: it names the reader's cases.
+   */
+  async idleSessions(before: number): Promise<number[]> {
+    const rows = await this.db.all(
+      `SELECT s.id FROM reading_sessions s
+         JOIN (SELECT reading_id, owner_id, mode, MAX(id) AS newest FROM reading_sessions GROUP BY reading_id, owner_id, mode) n
+           ON n.reading_id = s.reading_id AND n.owner_id = s.owner_id AND n.mode = s.mode
+         LEFT JOIN (SELECT session_id, MAX(submitted_at) AS last FROM reading_results GROUP BY session_id) r ON r.session_id = s.id
+        WHERE s.created_at < ? AND (r.last IS NULL OR r.last < ?) AND (s.id < n.newest OR r.last IS NULL)
+        ORDER BY s.id`,
+      [before, before],
+    )
+    return rows.map((r) => num(r.id))
+  }
+
+  /** Deletes sessions by id (their results stay: a result is the reader's, not the session's). */
+  async deleteSessions(ids: readonly number[]): Promise<number> {
+    let n = 0
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      n += (await this.db.run(`DELETE FROM reading_sessions WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)).changes
+    }
+    return n
+  }
+
   /**
    * Deletes the results a user submitted in one mode, and (outside joint mode, owner 0, whose session the readers
    * share) the owner's sessions of that mode; returns how many results went.

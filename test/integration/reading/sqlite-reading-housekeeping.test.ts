@@ -1,0 +1,3 @@
+import { describeReadingHousekeeping } from './describe-reading-housekeeping'
+
+describeReadingHousekeeping('sqlite')
