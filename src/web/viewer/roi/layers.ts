@@ -4,11 +4,16 @@
  * The item's NiiVue volume shares the ROI's mask array, so an edit shows after one GPU refresh of that viewport
  * (at most one per animation frame). NiiVue resamples the mask onto each viewport's background in its shader, so an
  * ROI on another grid than the background still shows where its voxels are.
+ * An edit that tells which box of voxels it changed (the undo record knows) redraws only that box (overlay-slab.ts);
+ * an edit that does not, or any other change of the viewport's layers, gets NiiVue's full refresh.
  */
+import type { NVImage } from '@niivue/niivue'
 import type { Viewer } from '../viewer'
 import type { Item, Viewport } from '../viewport'
+import { OverlaySlabs } from './overlay-slab'
 import type { Roi } from './roi'
 import { roiNifti } from './roi-file'
+import { unionBox, type VoxelBox } from './voxel-box'
 
 interface Shown {
   item: Item
@@ -20,8 +25,12 @@ interface Shown {
 export class RoiLayers {
   private shown = new Map<number, Shown[]>()
   private pending = new Set<string>()
-  private dirty = new Set<Viewport>()
+  /** Per viewport, the ROIs changed since its last refresh: the box of voxels that changed, or null (unknown: all). */
+  private dirty = new Map<Viewport, Map<number, VoxelBox | null>>()
   private frame = 0
+  private readonly slabs = new OverlaySlabs()
+  /** How the last flush refreshed each viewport (for the tests and the benchmark). */
+  readonly lastRefresh = new Map<Viewport, 'lookup' | 'shader' | 'full'>()
 
   constructor(private readonly viewer: Viewer) {}
 
@@ -76,33 +85,68 @@ export class RoiLayers {
     return [...own, ...mosaic]
   }
 
-  /** The ROI's mask changed: refresh the viewports that show it on the next frame (`now`: in this call). */
-  refresh(roi: Roi, now = false) {
-    for (const s of this.items(roi)) this.dirty.add(s.vp)
-    if (now) return this.flush()
+  /**
+   * The ROI's mask changed: refresh the viewports that show it on the next frame (`now`: in this call). `box`: the
+   * voxels the change is confined to (in the ROI's matrix); without it the whole mask counts as changed.
+   */
+  refresh(roi: Roi, now = false, box?: VoxelBox) {
+    for (const s of this.items(roi)) {
+      const changes = this.dirty.get(s.vp) ?? new Map<number, VoxelBox | null>()
+      this.dirty.set(s.vp, changes)
+      const had = changes.get(roi.id)
+      changes.set(roi.id, !box || had === null ? null : had ? unionBox(had, box) : box)
+    }
+    if (now) return this.flush(true)
     if (!this.frame) this.frame = requestAnimationFrame(() => this.flush())
   }
 
-  private flush() {
+  /** `committed`: an edit's end, not a live change: masks the full refresh left outdated on the GPU are uploaded now. */
+  private flush(committed = false) {
     if (this.frame) cancelAnimationFrame(this.frame)
     this.frame = 0
-    for (const vp of this.dirty) this.refreshNow(vp)
+    const dirty = [...this.dirty]
     this.dirty.clear()
+    for (const [vp, changes] of dirty) {
+      // The changed ROIs' volumes in this viewport (the mosaic's copies are volumes of their own).
+      const boxes = new Map<NVImage, VoxelBox>()
+      const stale = new Set<NVImage>()
+      let known = true
+      for (const item of vp.items) {
+        if (item.roi === undefined || !item.volume || !changes.has(item.roi)) continue
+        const box = changes.get(item.roi)
+        if (box) boxes.set(item.volume, box)
+        else known = false
+        stale.add(item.volume)
+      }
+      const partial = known && this.slabs.refresh(vp.nv, boxes)
+      if (partial) {
+        vp.nv.drawScene()
+        this.lastRefresh.set(vp, partial)
+        continue
+      }
+      this.refreshNow(vp, stale)
+      if (committed) this.slabs.prepare(vp.nv)
+    }
   }
 
   /**
    * Uploads the viewport's overlay layers again (NiiVue composes them in order into one texture), not its background:
    * the background did not change, and uploading a 256³ background again took most of an edit's time.
    */
-  private refreshNow(vp: Viewport) {
+  private refreshNow(vp: Viewport, stale: ReadonlySet<NVImage> = new Set()) {
     const nv = vp.nv
+    this.lastRefresh.set(vp, 'full')
     const layers = nv.volumes.filter((v) => v.toRAS)
-    if (layers.length < 2 || layers[0] !== nv.volumes[0] || !nv.back?.dims) return nv.updateGLVolume()
+    if (layers.length < 2 || layers[0] !== nv.volumes[0] || !nv.back?.dims) {
+      nv.updateGLVolume()
+      return this.slabs.adopt(nv, stale)
+    }
     // Layer 1 allocates a new overlay texture (the background's matrix, RGBA) without freeing the old one: freed here,
     // or each edit would leave one behind (64 MB for a 256³ background).
     const old = nv.overlayTexture
     for (let l = 1; l < layers.length; l++) nv.refreshLayers(layers[l]!, l)
     if (old && old !== nv.overlayTexture) nv.gl.deleteTexture(old)
+    this.slabs.adopt(nv, stale)
     nv.drawScene()
   }
 

@@ -15,6 +15,7 @@ import { growTolerance, thresholdRange, type PenSettings } from './pen-settings'
 import type { PenOverlay } from './overlay'
 import type { PolygonTool } from './polygon-tool'
 import type { Roi } from './roi'
+import { indicesBox, unionBox, type VoxelBox } from './voxel-box'
 
 export interface PenHost {
   editing(): boolean
@@ -24,8 +25,8 @@ export interface PenHost {
   window(roi: Roi): { min: number; max: number }
   beginEdit(roi: Roi): void
   endEdit(roi: Roi, label: string): void
-  /** The mask changed (live): refresh its display. */
-  changed(roi: Roi): void
+  /** The mask changed (live): refresh its display. `box`: the voxels the change is confined to (none: anywhere). */
+  changed(roi: Roi, box?: VoxelBox): void
   polygon: PolygonTool
   overlay: PenOverlay
   status(text: string): void
@@ -173,20 +174,25 @@ export class Pens {
     // Fill the way from the last point in steps of half a radius, so fast strokes leave no gaps.
     const d = Math.hypot(pt.mm[0] - s.last.mm[0], pt.mm[1] - s.last.mm[1], pt.mm[2] - s.last.mm[2])
     const steps = Math.min(200, Math.ceil(d / Math.max(0.25, this.host.pen.radiusMm / 2)))
+    let box: VoxelBox | undefined
     for (let n = 1; n <= steps; n++) {
       const t = n / steps
-      this.paint({ ...pt, mm: [0, 1, 2].map((a) => s.last.mm[a]! + t * (pt.mm[a]! - s.last.mm[a]!)) as [number, number, number] }, false)
+      const b = this.paint({ ...pt, mm: [0, 1, 2].map((a) => s.last.mm[a]! + t * (pt.mm[a]! - s.last.mm[a]!)) as [number, number, number] }, false)
+      if (b) box = box ? unionBox(box, b) : b
     }
     s.last = pt
-    this.host.changed(s.roi)
+    if (box) this.host.changed(s.roi, box)
     this.hover(s.vp, e)
   }
 
-  private paint(pt: CanvasPoint, refresh = true) {
+  /** Paints the pen's voxels at the point; returns their box. */
+  private paint(pt: CanvasPoint, refresh = true): VoxelBox | undefined {
     const s = this.stroke!
     const { indices } = penIndices(s.roi, pt, this.host.pen, this.host.window(s.roi))
     paintVoxels(s.roi.mask, indices, s.value)
-    if (refresh) this.host.changed(s.roi)
+    const box = indicesBox(indices, s.roi.grid.dims)
+    if (refresh && box) this.host.changed(s.roi, box)
+    return box
   }
 
   /** Unconstrained 3D region growing from the seed with the tolerance the horizontal drag gives. */

@@ -18,6 +18,7 @@ import { Pens, type PenHost } from './pens'
 import { PolygonTool } from './polygon-tool'
 import { createRoi, recount, referenceOf, type Roi } from './roi'
 import { applyFlips, diffFlips, UndoStack, type Flips, type MaskEdit } from './undo'
+import { flipsBox, unionBox, type VoxelBox } from './voxel-box'
 
 /** A volume loaded in the viewer that can be an ROI's reference or a contrast for statistics. */
 export interface LoadedImage {
@@ -40,6 +41,8 @@ export class RoiTool implements PenHost {
   readonly polygon: PolygonTool
   readonly pens: Pens
   private before?: Uint8Array
+  /** The voxels the live changes of the edit under way touched (null: unknown, anywhere). */
+  private liveBox?: VoxelBox | null
   /** Called after anything the panel shows changed. */
   onChange: () => void = () => {}
 
@@ -149,14 +152,21 @@ export class RoiTool implements PenHost {
 
   beginEdit(roi: Roi) {
     this.before = roi.mask.slice()
+    this.liveBox = undefined
   }
 
   endEdit(roi: Roi, label: string) {
     const before = this.before
     this.before = undefined
-    if (before) this.commit(roi, label, diffFlips(before, roi.mask))
+    const d = before ? diffFlips(before, roi.mask) : undefined
+    if (before) this.commit(roi, label, d)
     else recount(roi)
-    this.layers.refresh(roi, true)
+    // The display may show any state the live changes passed through: redraw where they and the edit's flips lie.
+    const live = this.liveBox
+    this.liveBox = undefined
+    const flipped = d ? flipsBox(d.flips, roi.grid.dims) : undefined
+    if (!before || live === null) this.layers.refresh(roi, true)
+    else if (live || flipped) this.layers.refresh(roi, true, live && flipped ? unionBox(live, flipped) : (live ?? flipped))
     this.onChange()
   }
 
@@ -167,8 +177,9 @@ export class RoiTool implements PenHost {
     roi.voxels += d.delta
   }
 
-  changed(roi: Roi) {
-    this.layers.refresh(roi)
+  changed(roi: Roi, box?: VoxelBox) {
+    this.liveBox = box && this.liveBox !== null ? (this.liveBox ? unionBox(this.liveBox, box) : box) : null
+    this.layers.refresh(roi, false, box)
   }
 
   /**
@@ -179,7 +190,7 @@ export class RoiTool implements PenHost {
     const d = diffFlips(roi.mask, next)
     roi.mask.set(next)
     this.commit(roi, label, d)
-    this.layers.refresh(roi, true)
+    if (d) this.layers.refresh(roi, true, flipsBox(d.flips, roi.grid.dims))
     this.onChange()
     this.status(`${roi.name}: ${label} → ${roi.voxels} voxels`)
   }
@@ -213,7 +224,7 @@ export class RoiTool implements PenHost {
     if (!roi) return false
     applyFlips(roi.mask, e.flips)
     roi.voxels += sign * e.delta
-    this.layers.refresh(roi, true)
+    this.layers.refresh(roi, true, flipsBox(e.flips, roi.grid.dims))
     return true
   }
 
