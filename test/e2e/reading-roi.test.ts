@@ -1,6 +1,7 @@
 // ROIs saved with a reading result, in Chromium: a reading with "tools": {"roi": 1}; the reader's case loads, the
-// reader opens the workstation's ROI tool, makes an ROI on the case's image and brushes a disc, goes back to the
-// Reading tool and submits. The mask stored with the result (under the data root, not in the archive) is read by
+// session panel lists the case's ROIs with "Draw ROI": it makes an ROI on the case's image with edit on and opens the
+// ROI tool's pens below the session panel, which stays on screen; the reader brushes a disc (the session's list
+// follows the voxel count) and submits from the same panel. The mask stored with the result (under the data root, not in the archive) is read by
 // nibabel: the case image's grid and affine, and as many voxels as the ROI tool counted. The admin's results list
 // shows the ROI with its voxel count, the download link returns the file byte for byte, "open" shows it in the viewer.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
@@ -108,23 +109,33 @@ describe('Reading tool: ROIs saved with the result (Chromium)', () => {
     const reading = page.locator('[data-tool-panel="reading"]')
     await reading.locator('[data-reading-action="start-serious"]').click()
     await page.waitForSelector('[data-reading-progress="1/1"][data-reading-ready]', { timeout: 60_000 })
-    expect(await reading.locator('.reading-roi-hint').isVisible()).toBe(true)
+    const caseRois = reading.locator('[data-reading-rois]')
+    expect(await caseRois.isVisible()).toBe(true)
+    expect(await caseRois.locator('[data-reading-roi]').count()).toBe(0)
     await page.waitForFunction(() => (window as unknown as Win).noraViewer.state().viewports[0].items.length === 1)
     await page.evaluate(() => (window as unknown as Win).noraViewer.idle())
-    // Slice k = 6 in the axial viewport, then the ROI tool: a new ROI on the case's image, edit on, a 6 mm brush.
+    // Slice k = 6 in the axial viewport, then "Draw ROI" in the session panel: a new ROI on the case's image, edit
+    // on, the ROI tool's pens beside the session (both panels on screen), a 6 mm brush.
     await page.evaluate((mm) => {
       const nv = (window as unknown as Win).noraViewer.viewer.viewports[0].nv
       nv.scene.crosshairPos = nv.mm2frac(mm)
       nv.drawScene()
     }, vox2mm([20, 20, 6]))
-    expect(await page.isDisabled('.tool-bar [data-tool="roi"]')).toBe(false)
-    await page.click('.tool-bar [data-tool="roi"]')
+    await caseRois.locator('[data-reading-action="draw-roi"]').click()
     const roiPanel = page.locator('[data-tool-panel="roi"]')
     await roiPanel.waitFor({ state: 'visible' })
-    await roiPanel.locator('[data-roi-action="new"]').click()
     await page.waitForFunction(() => (window as unknown as Win).noraViewer.state().viewports[0].items.length === 2)
     expect(await roiPanel.locator('[data-roi-id] [data-roi="matrix"]').textContent()).toBe('40×40×12')
-    await page.keyboard.press(' ')
+    expect(await page.evaluate(() => (window as unknown as Win).noraViewer.roi.editing())).toBe(true)
+    expect(await reading.isVisible()).toBe(true)
+    expect(await page.getAttribute('.tool-bar [data-tool="reading"]', 'aria-pressed')).toBe('true')
+    expect(await page.getAttribute('.tool-bar [data-tool="roi"]', 'aria-pressed')).toBe('true')
+    // Stacked: the session above the pens, each with its own height.
+    const [rb, pb] = [await reading.boundingBox(), await roiPanel.boundingBox()]
+    expect(rb!.height).toBeGreaterThan(150)
+    expect(pb!.height).toBeGreaterThan(150)
+    expect(pb!.y).toBeGreaterThanOrEqual(rb!.y + rb!.height - 1)
+    await caseRois.locator('[data-reading-roi="ROI 1"]').waitFor()
     await roiPanel.locator('[data-pen="radius"]').fill('6')
     await roiPanel.locator('[data-pen="radius"]').dispatchEvent('change')
     const at = await mmOnPage(page, vox2mm([14, 22, 6]))
@@ -134,17 +145,22 @@ describe('Reading tool: ROIs saved with the result (Chromium)', () => {
     await page.waitForFunction(() => ((window as unknown as Win).noraViewer.roi.current()?.voxels ?? 0) > 0)
     drawn = await page.evaluate(() => (window as unknown as Win).noraViewer.roi.current().voxels as number)
     expect(drawn).toBeGreaterThan(5)
+    // The session's list follows the ROI tool's count.
+    await page.waitForFunction((n) => document.querySelector('[data-reading-roi="ROI 1"] [data-roi-voxels]')?.getAttribute('data-roi-voxels') === String(n), drawn)
+    expect(await caseRois.locator('[data-reading-roi="ROI 1"] .reading-roi-size').textContent()).toBe(`${drawn} voxels, ${((drawn * 16) / 1000).toFixed(3)} ml`)
     await shot(page, '1-roi-drawn')
-    // Back to the Reading tool: the answer, Submit.
-    await page.click('.tool-bar [data-tool="reading"]')
+    // The answer and Submit in the same panel: it never closed.
+    expect(await reading.isVisible()).toBe(true)
     await reading.locator('[data-item="finding"] input[value="lesion"]').check()
     const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/results') && r.request().method() === 'POST'), reading.locator('[data-reading-action="submit"]').click()])
     expect(res.status()).toBe(200)
     const sent = JSON.parse(res.request().postData() ?? '{}') as { rois?: { name: string }[] }
     expect(sent.rois?.map((r) => r.name)).toEqual(['ROI_1'])
     await page.waitForFunction(() => /serious: all 1 cases done/.test(document.querySelector('[data-reading-status]')?.textContent ?? ''))
-    // The session removed its ROIs from the tool when it ended.
+    // The session removed its ROIs from the tool when it ended, and closed the pens it had opened beside it.
     expect(await page.evaluate(() => (window as unknown as Win).noraViewer.roi.rois.length)).toBe(0)
+    expect(await roiPanel.isVisible()).toBe(false)
+    expect(await reading.isVisible()).toBe(true)
     expect(errors).toEqual([])
     await page.close()
 

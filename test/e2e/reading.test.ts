@@ -419,14 +419,23 @@ describe('Reading tool in Chromium', () => {
 
   test('a blind reading: no table, no names, image files renamed; the case still loads and saves', async () => {
     const ann = await open('ann')
-    const config = { name: 'BLIND1', mode: 'blind', admins: ['ann'], readers: ['bob'], form: FORM, reading: { ...READING, reading: { ...READING.reading, hidePatientTable: 0 } } }
+    // Even asked to show the table detached (greyed, names still legible), a blind session takes it out of the page.
+    const config = { name: 'BLIND1', mode: 'blind', admins: ['ann'], readers: ['bob'], form: FORM, reading: { ...READING, reading: { ...READING.reading, hidePatientTable: 0, patientTable: 'detached' } } }
     const id = await ann.page.evaluate((c) => (window as unknown as Win).noraReading.api.create(c).then((r: { id: number }) => r.id), config)
     await ann.page.close()
     const { page, errors } = await open('bob')
+    // bob has read on the project: before the session the table with the patients' names is on the page.
+    await page.locator('#table-region tbody tr').first().waitFor()
+    expect(await page.content()).toContain('Name^P')
     const item = page.locator(`[data-tool-panel="reading"] .reading-item[data-reading-id="${id}"]`)
     await item.locator('[data-reading-action="start-serious"]').click()
     await page.waitForSelector('[data-reading-progress="1/4"][data-reading-ready]')
     expect(await page.isVisible('#table-region')).toBe(false)
+    // Not only hidden: the table and the file tree are out of the page, no name or ID of a study is in it.
+    expect(await page.locator('#table-region, #file-tree').count()).toBe(0)
+    const during = await page.content()
+    expect(during).not.toContain('Name^P')
+    for (const s of STUDIES) expect(during).not.toContain(s.sid)
     expect(await page.locator('[data-tool-panel="reading"] .reading-case-label').count()).toBe(0)
     await page.waitForFunction(() => (window as unknown as Win).noraViewer.state().viewports[0].volumes.length === 1)
     const shown = await page.evaluate(() => (window as unknown as Win).noraViewer.state().viewports[0].items[0])
@@ -440,6 +449,7 @@ describe('Reading tool in Chromium', () => {
     await page.waitForSelector('[data-reading-progress="2/4"][data-reading-ready]')
     await panel.locator('[data-reading-action="leave"]').click()
     expect(await page.isVisible('#table-region')).toBe(true)
+    expect(await page.content()).toContain('Name^P')
     await page.waitForFunction((id) => document.querySelector(`.reading-item[data-reading-id="${id}"] [data-reading-count="serious"]`)?.textContent === '1 of 4', id)
     expect(errors).toEqual([])
     await page.close()

@@ -10,9 +10,12 @@ import { safeUrl } from '../../../src/web/viewer/reading/panel'
 const aCase = { index: 0, caseKey: 'P1#S1', repetition: 1, stage: 1, pid: 'P1', sid: 'S1', studyPath: 'P1/S1', label: 'Doe^John / S1 / 20200101', done: false }
 
 describe('session rules', () => {
-  test('blind: no label, no file names, the table hidden even when asked to show it', () => {
+  test('blind: no label, no file names, the table hidden even when asked to show or detach it', () => {
     const rules = sessionRules({ mode: 'blind', reading: { reading: { patientTable: 'visible' } } })
     expect(rules).toEqual({ blind: true, table: 'hidden', layout: undefined })
+    // a detached table is greyed out but still shows names and IDs: not in a blind reading
+    expect(sessionRules({ mode: 'blind', reading: { reading: { patientTable: 'detached' } } }).table).toBe('hidden')
+    expect(sessionRules({ reading: { reading: { blind: 1, patientTable: 'detached' } } }).table).toBe('hidden')
     expect(caseLabel(aCase, rules)).toBe('')
     expect(fileName('P1/S1/anat/Doe_John_t1.nii.gz', 2, rules)).toBe('image2.nii.gz')
     expect(fileName('P1/S1/dicom/series.tar.gz', 1, rules)).toBe('image1.tar.gz')

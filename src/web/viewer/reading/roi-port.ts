@@ -6,6 +6,7 @@
  */
 import { checkRoiName } from '../../../roi/roi-name'
 import { gzip, roiNifti, safeRoiName } from '../roi/roi-file'
+import { roiMl } from '../roi/roi'
 import type { RoiTool } from '../roi/tool'
 
 export interface RoiUpload {
@@ -31,8 +32,62 @@ export function uploadName(raw: string, n: number, taken: Set<string>): string {
   return name
 }
 
+/** An ROI of the case as the session panel lists it. */
+export interface CaseRoi {
+  id: number
+  name: string
+  voxels: number
+  ml: number
+  current: boolean
+}
+
 export class ReadingRois {
-  constructor(private readonly tool: RoiTool) {}
+  private readonly watchers = new Set<() => void>()
+
+  constructor(private readonly tool: RoiTool) {
+    // The ROI tool tells one listener (its own panel) about changes: chain ours after it.
+    const panel = tool.onChange
+    tool.onChange = () => {
+      panel()
+      for (const w of this.watchers) w()
+    }
+  }
+
+  /** Calls `fn` after anything of the ROIs changed (drawn, created, renamed, removed); returns the unsubscribe. */
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn)
+    return () => this.watchers.delete(fn)
+  }
+
+  /** The ROIs on the case, in the tool's order. */
+  list(): CaseRoi[] {
+    return this.tool.rois.map((r) => ({ id: r.id, name: r.name, voxels: r.voxels, ml: roiMl(r), current: r.id === this.tool.currentId }))
+  }
+
+  /**
+   * A new empty ROI on the case's image (the active viewport's background), made current with edit on: the reader
+   * draws at once. Undefined (and the tool says why) when no image is loaded yet.
+   */
+  async draw(): Promise<CaseRoi | undefined> {
+    const roi = await this.tool.create(this.tool.defaultImage(), 'empty')
+    if (!roi) return undefined
+    if (!this.tool.editing()) this.tool.setEditing(true)
+    return this.list().find((r) => r.id === roi.id)
+  }
+
+  /** Makes an ROI current with edit on (to draw more of it). */
+  edit(id: number) {
+    const roi = this.tool.byId(id)
+    if (!roi) return
+    this.tool.setCurrent(roi)
+    if (!this.tool.editing()) this.tool.setEditing(true)
+  }
+
+  /** Removes one ROI from the case. */
+  remove(id: number) {
+    const roi = this.tool.byId(id)
+    if (roi) this.tool.remove(roi)
+  }
 
   /** ROIs with at least one voxel. */
   drawn() {

@@ -1,6 +1,6 @@
 /**
  * What a reading session shows, from the reading's configuration: blind readings hide names (the case's patient and
- * study IDs, file names: the viewer gets "image1.nii.gz") and the patient table; a controlled session hides or
+ * study IDs, file names: the viewer gets "image1.nii.gz") and the patient table (always; not only detached); a controlled session hides or
  * detaches the table (`reading.hidePatientTable: 1`, or `reading.patientTable`: "visible" | "hidden" | "detached"). Pure.
  */
 import type { Layout } from '../viewer'
@@ -41,7 +41,8 @@ export function sessionRules(config: Record<string, unknown>): SessionRules {
   const rois = tools.roi === 1 || tools.roi === true || tools.roi === '1' || tools.roi === 'true'
   const st = reading.stages
   const stages = Array.isArray(st) ? st.map((x, i) => (x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' ? String((x as { name: string }).name) : `stage ${i + 1}`)) : typeof st === 'number' || typeof st === 'string' ? Array.from({ length: Math.max(1, Math.min(10, Number(st) || 1)) }, (_, i) => `stage ${i + 1}`) : []
-  return { blind: blind, table: blind && table === 'visible' ? 'hidden' : table, layout, ...(toolsOff.length ? { toolsOff } : {}), ...(rois ? { rois } : {}), ...(stages.length > 1 ? { stages } : {}) }
+  // Blind: the table is out of sight whatever the reading says (a detached table still shows names and IDs).
+  return { blind: blind, table: blind ? 'hidden' : table, layout, ...(toolsOff.length ? { toolsOff } : {}), ...(rois ? { rois } : {}), ...(stages.length > 1 ? { stages } : {}) }
 }
 
 /** The stage a case shows, in a staged reading: "stage 2 of 2: AI" (empty with one stage). */

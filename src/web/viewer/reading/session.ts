@@ -2,8 +2,10 @@
  * A reading session in the Reading tool's panel: the case list from the server (POST .../session), then case by
  * case: the autoloader's files for the case into the viewer, the form, the active-time clock (paused while the tab
  * is hidden or by the pause button; the images are covered while paused), Submit (POST .../results) and the next
- * case, "case k of n". Blind readings show no names: not the patient table, not the case's IDs, not file names.
- * A controlled session hides (or detaches: shown, not clickable) the patient table while it runs.
+ * case, "case k of n". Blind readings show no names: not the patient table (taken out of the page while the session
+ * runs, not only hidden), not the case's IDs, not file names. A controlled session hides (or detaches: shown, not
+ * clickable) the patient table while it runs. Readings that take ROIs list the case's ROIs in the panel with "Draw
+ * ROI", and the ROI tool's pens open beside the session (session-rois.ts).
  */
 import { emit } from '../../shared/bus'
 import { messageOf } from '../../shared/dom'
@@ -16,6 +18,7 @@ import type { ReadingRois } from './roi-port'
 import type { ReadingApi, ReadingCase, ReadingMode, Session } from './reading-api'
 import { caseLabel, fileName, sessionRules, stageLabel, type SessionRules } from './session-rules'
 import { button, el } from './elements'
+import { closeRoiPens, SessionRois } from './session-rois'
 
 export interface SessionDeps {
   api: ReadingApi
@@ -37,6 +40,15 @@ export class ReadingSession {
   private tick?: ReturnType<typeof setInterval>
   private readonly onVisibility = () => (document.hidden ? this.timer?.pause('hidden') : this.timer?.resume('hidden'))
   private closed = false
+  /** The case's ROIs in the panel (readings that take ROIs). */
+  private caseRois?: SessionRois
+  /** A blind session takes the patient table and file tree out of the page; they come back when it ends. */
+  private tableAside?: { left: HTMLElement; placeholder: HTMLElement }
+  /** Leaving the project (htmx swaps the workstation) ends the session. */
+  private readonly onSwap = (ev: Event) => {
+    const target = (ev as CustomEvent<{ target?: Element }>).detail?.target
+    if (target && target.contains(this.deps.viewer.root)) this.close()
+  }
   /**
    * ↑/↓ step through the patient table's studies (desktop/table.ts, a document listener) and the autoloader loads
    * them: during a session they must not leave the case. Keys inside the viewer reach NiiVue first and stop at its
@@ -67,6 +79,7 @@ export class ReadingSession {
     document.addEventListener('visibilitychange', this.onVisibility)
     window.addEventListener('keydown', this.keysOutside, true)
     this.deps.viewer.root.addEventListener('keydown', this.keysInside)
+    document.addEventListener('htmx:beforeSwap', this.onSwap)
     await this.show(session.next)
   }
 
@@ -78,6 +91,14 @@ export class ReadingSession {
     ws.classList.toggle('reading-detach-table', on && this.rules.table === 'detached')
     ws.classList.toggle('reading-blind', on && this.rules.blind)
     this.deps.viewer.root.classList.toggle('reading-blind', on && this.rules.blind)
+    this.tableOut(ws, on && this.rules.blind)
+    // The ROI tool's pens open beside the session panel (desktop/tools.ts keeps both), not instead of it.
+    const panel = this.host.closest<HTMLElement>('[data-tool-panel]')
+    if (panel && on && this.rules.rois) panel.dataset.toolBeside = 'roi'
+    else if (panel && panel.dataset.toolBeside) {
+      delete panel.dataset.toolBeside
+      closeRoiPens()
+    }
     // Tools the reading turns off: their buttons disabled (and their panels closed) until the session ends.
     for (const tool of this.rules.toolsOff ?? []) {
       const b = document.querySelector<HTMLButtonElement>(`.tool-bar [data-tool="${CSS.escape(tool)}"]`)
@@ -94,8 +115,29 @@ export class ReadingSession {
     requestAnimationFrame(() => window.dispatchEvent(new Event('resize')))
   }
 
+  /**
+   * Blind: the patient table and the file tree (names, IDs, dates) leave the page while the session runs; hiding
+   * them is not enough (the page's text and the element inspector would still show them). Back as they were after.
+   */
+  private tableOut(ws: HTMLElement, out: boolean) {
+    if (out && !this.tableAside) {
+      const left = ws.querySelector<HTMLElement>(':scope > .ws-left')
+      if (!left) return
+      const placeholder = el('div', 'ws-left reading-table-out')
+      placeholder.hidden = true
+      left.replaceWith(placeholder)
+      this.tableAside = { left, placeholder }
+    } else if (!out && this.tableAside) {
+      const { left, placeholder } = this.tableAside
+      this.tableAside = undefined
+      if (placeholder.isConnected) placeholder.replaceWith(left)
+    }
+  }
+
   private async show(index: number | null) {
     this.stopClock()
+    this.caseRois?.close()
+    this.caseRois = undefined
     this.deps.markers?.reset()
     this.roiTool()?.reset()
     const cases = this.session!.cases
@@ -133,7 +175,11 @@ export class ReadingSession {
     const actions = el('div', 'reading-actions')
     actions.append(submit, leave)
     this.host.replaceChildren(head, progress, bar, formHost, status, actions)
-    if (this.roiTool()) formHost.after(el('p', 'reading-roi-hint muted', 'ROIs: draw them with the ROI tool (✎ ROI); the ROIs with voxels are saved with the result'))
+    const rois = this.roiTool()
+    if (rois) {
+      this.caseRois = new SessionRois(rois)
+      formHost.after(this.caseRois.element)
+    }
     this.rendered = renderForm(formHost, this.form!, { markers: this.deps.markers, idPrefix: `rf${c.index}` })
     status.textContent = 'loading the images…'
     try {
@@ -231,8 +277,11 @@ export class ReadingSession {
     this.closed = true
     this.stopClock()
     this.deps.markers?.reset()
+    this.caseRois?.close()
+    this.caseRois = undefined
     this.roiTool()?.reset()
     document.removeEventListener('visibilitychange', this.onVisibility)
+    document.removeEventListener('htmx:beforeSwap', this.onSwap)
     window.removeEventListener('keydown', this.keysOutside, true)
     this.deps.viewer.root.removeEventListener('keydown', this.keysInside)
     this.controlled(false)
