@@ -451,6 +451,24 @@ describe('Reading tool in Chromium', () => {
     expect(await page.isVisible('#table-region')).toBe(true)
     expect(await page.content()).toContain('Name^P')
     await page.waitForFunction((id) => document.querySelector(`.reading-item[data-reading-id="${id}"] [data-reading-count="serious"]`)?.textContent === '1 of 4', id)
+    // Switching projects in the header mid-session (htmx swaps the workstation) ends the session: the new
+    // workstation has its table, and ↑/↓ reach the page again (a running session stops them before the table).
+    await item.locator('[data-reading-action="start-serious"]').click()
+    await page.waitForSelector('[data-reading-progress="2/4"][data-reading-ready]')
+    const arrowReaches = () =>
+      page.evaluate(() => {
+        let got = false
+        const seen = () => (got = true)
+        document.addEventListener('keydown', seen)
+        document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }))
+        document.removeEventListener('keydown', seen)
+        return got
+      })
+    expect(await arrowReaches()).toBe(false)
+    await page.evaluate((p) => (window as unknown as { htmx: { ajax(m: string, u: string, o: unknown): Promise<void> } }).htmx.ajax('GET', `/?project=${p}`, { target: '#main' }), P)
+    await page.locator('#table-region tbody tr').first().waitFor()
+    expect(await page.locator('.workstation.reading-blind, .workstation.reading-hide-table').count()).toBe(0)
+    expect(await arrowReaches()).toBe(true)
     expect(errors).toEqual([])
     await page.close()
   }, 180_000)
