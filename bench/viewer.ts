@@ -116,7 +116,11 @@ page.on('response', async (r) => {
   const type = r.headers()['content-type'] ?? ''
   if (!/html|javascript|css/.test(type)) return
   const body = await r.body().catch(() => Buffer.alloc(0))
-  const wire = (await r.request().sizes().catch(() => undefined))?.responseBodySize ?? body.length
+  // The encoded body's length as the server declared it; CDP's own figure (sizes()) comes out negative for
+  // brotli responses served from memory, so it is only the fallback.
+  const declared = Number(r.headers()['content-length'])
+  const measured = (await r.request().sizes().catch(() => undefined))?.responseBodySize ?? -1
+  const wire = declared > 0 ? declared : measured > 0 ? measured : body.length
   weights.push({ url: new URL(r.url()).pathname, type: type.split(';')[0]!, raw: body.length, gz: gzipSync(body).length, wire, encoding: r.headers()['content-encoding'] ?? 'identity' })
 })
 await page.goto(`${url}?project=BENCH`)
