@@ -26,6 +26,12 @@ b = a.copy()
 for v in [(0, 3, 2), (30, 3, 2), (5, 22, 16), (7, 0, 4)]:
     b[v] = ~b[v]
 out['scattered'] = {'dims': dims, 'a': flat(a), 'b': flat(b), 'box': box(a != b)}
+dims8 = (32, 9, 6)
+a = rng.random(dims8) < 0.5
+b = a.copy()
+sl = (slice(3, 29), slice(2, 8), slice(1, 5))
+b[sl] = b[sl] ^ (rng.random(b[sl].shape) < 0.6)
+out['sponge'] = {'dims': dims8, 'a': flat(a), 'b': flat(b), 'box': box(a != b)}
 pts = rng.integers(0, 4000, size=40)
 out['indices'] = {'dims': (20, 10, 30), 'idx': pts.tolist(), 'box': box(np.isin(np.arange(6000).reshape((20, 10, 30), order='F'), pts))}
 print(json.dumps(out))
@@ -57,6 +63,18 @@ describe('ROI edit boxes', () => {
     expect(contains(box, c.box)).toBe(true)
     // Flips at x = 0 and x = 30 of separate rows: the box spans x, and y/z as numpy's.
     expect(box).toEqual(c.box)
+  })
+
+  test('a sponge-like change (bitset form, rows of whole bytes): exactly numpy bounding box', () => {
+    const c = ref.sponge
+    const n = c.dims[0] * c.dims[1] * c.dims[2]
+    const d = diffFlips(mask(n, c.a), mask(n, c.b))!
+    expect('bits' in d.flips).toBe(true)
+    expect(flipsBox(d.flips, c.dims)).toEqual(c.box)
+    // A bitset starting inside a row, and one flip only.
+    const one = new Uint8Array(4)
+    one[2] = 0b100
+    expect(flipsBox({ start: 40, bits: one }, c.dims)).toEqual({ min: [26, 1, 0], max: [26, 1, 0] })
   })
 
   test('runs across rows and planes hold whole rows and planes', () => {

@@ -41,6 +41,7 @@ export function forEachRun(f: Flips, run: (start: number, end: number) => void):
 
 /** The box of the flipped voxels in a mask of `dims` (x fastest); undefined when nothing flipped. */
 export function flipsBox(f: Flips, dims: readonly [number, number, number] | readonly number[]): VoxelBox | undefined {
+  if ('bits' in f && dims[0]! % 8 === 0) return bitsBox(f, dims)
   const nx = dims[0]!
   const ny = dims[1]!
   const plane = nx * ny
@@ -64,6 +65,42 @@ export function flipsBox(f: Flips, dims: readonly [number, number, number] | rea
     if (x0 < min[0]) min[0] = x0
     if (x1 > max[0]) max[0] = x1
   })
+  return max[0] < 0 ? undefined : { min, max }
+}
+
+/**
+ * The exact box of a bitset of flips whose rows are whole bytes (x size a multiple of 8; the bitset starts at a
+ * multiple of 8): row by row, the first and last set byte from either end. A dilated sponge-like region (millions of
+ * short runs) takes one pass over the rows, not one step per run.
+ */
+function bitsBox(f: { start: number; bits: Uint8Array }, dims: readonly number[]): VoxelBox | undefined {
+  const nx = dims[0]!
+  const ny = dims[1]!
+  const { start, bits } = f
+  const min: [number, number, number] = [Infinity, Infinity, Infinity]
+  const max: [number, number, number] = [-1, -1, -1]
+  const lastRow = Math.floor((start + bits.length * 8 - 1) / nx)
+  for (let row = Math.floor(start / nx); row <= lastRow; row++) {
+    const from = Math.max(0, (row * nx - start) >> 3)
+    const to = Math.min(bits.length, ((row + 1) * nx - start) >> 3)
+    let i = from
+    while (i < to && bits[i] === 0) i++
+    if (i === to) continue
+    let j = to - 1
+    while (bits[j] === 0) j--
+    const lo = bits[i]!
+    const hi = bits[j]!
+    const x0 = start + (i << 3) + (31 - Math.clz32(lo & -lo)) - row * nx
+    const x1 = start + (j << 3) + (31 - Math.clz32(hi)) - row * nx
+    const y = row % ny
+    const z = (row - y) / ny
+    if (x0 < min[0]) min[0] = x0
+    if (x1 > max[0]) max[0] = x1
+    if (y < min[1]) min[1] = y
+    if (y > max[1]) max[1] = y
+    if (z < min[2]) min[2] = z
+    if (z > max[2]) max[2] = z
+  }
   return max[0] < 0 ? undefined : { min, max }
 }
 
