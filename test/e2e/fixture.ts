@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { Services } from '../../src/app'
 import type { User } from '../../src/core/types'
 import { makeHome, type TestHome } from '../helpers/home'
+import type { Harness } from '../integration/http/harness'
 import { REPO, runNora, type RunResult } from '../helpers/nora-binary'
 import { collectErrors, launchChromium, logIn } from './browser'
 
@@ -131,6 +132,25 @@ export async function startAppSite(opts: { username?: string; password: string; 
     await close()
     throw e
   }
+}
+
+/** An app of the HTTP test harness served on a free loopback port, with Chromium; `close` ends browser, server and harness. */
+export async function serveWithChromium(h: Harness): Promise<{ url: string; browser: Browser; close: () => Promise<void> }> {
+  const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
+  const url = `http://127.0.0.1:${server.server!.port}/`
+  let browser: Browser | undefined
+  const close = async () => {
+    await browser?.close()
+    await server.stop()
+    await h.close()
+  }
+  try {
+    browser = await launchChromium()
+  } catch (e) {
+    await close()
+    throw e
+  }
+  return { url, browser, close }
 }
 
 /** Chooses a project in the header's switcher (an htmx swap of the workstation) and waits for its table. */

@@ -10,8 +10,8 @@ import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
 import { parsePointSet, parseSlicer } from '../../src/markers'
 import { REPO } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { mmOnPage } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { mmOnPage, serveWithChromium } from './fixture'
 import { pythonJson } from '../helpers/dicom-fixtures'
 
 const SHOTS = join(REPO, 'test-output', 'markers')
@@ -56,7 +56,7 @@ describe('Marker tool in Chromium', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   let studyDir: string
   let imagePath: string
   let centres: number[][]
@@ -73,16 +73,11 @@ describe('Marker tool in Chromium', () => {
     imagePath = join(studyDir, 'anat', 'oblique.nii.gz')
     centres = pythonJson(MAKE_IMAGE, imagePath, JSON.stringify(VOXELS)).mm
     await h.services.archive.addFiles(admin, 'MARKS', [imagePath])
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 180_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   async function openStudy(page: Page, errors: string[], file: string) {

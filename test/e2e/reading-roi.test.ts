@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core'
 import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
 import { pythonJson } from '../helpers/dicom-fixtures'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { mmOnPage, shooter } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { mmOnPage, serveWithChromium, shooter } from './fixture'
 
 const PW = 'long enough password 1'
 const P = 'RROI'
@@ -44,7 +44,7 @@ describe('Reading tool: ROIs saved with the result (Chromium)', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   let readingId = 0
   let drawn = 0
   const affine: number[][] = []
@@ -79,16 +79,11 @@ describe('Reading tool: ROIs saved with the result (Chromium)', () => {
       },
     })
     readingId = created.id
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 240_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   const vox2mm = (v: number[]) => affine.slice(0, 3).map((row) => row[0]! * v[0]! + row[1]! * v[1]! + row[2]! * v[2]! + row[3]!)

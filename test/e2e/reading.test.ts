@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core'
 import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
 import { AutoloadersService } from '../../src/archive/autoloaders'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { shooter } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { serveWithChromium, shooter } from './fixture'
 
 const PW = 'long enough password 1'
 const P = 'RD'
@@ -98,7 +98,7 @@ describe('Reading tool in Chromium', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   const entered: Entered[] = []
   const orders: Record<string, Record<string, string[]>> = {}
 
@@ -132,16 +132,11 @@ describe('Reading tool in Chromium', () => {
       const u = await h.user(name, PW)
       await h.services.repos.rights.grant(u.id, project.id, right)
     }
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 240_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   async function open(user: string): Promise<{ page: Page; errors: string[] }> {

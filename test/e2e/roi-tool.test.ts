@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core'
 import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
 import { REPO } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { mmOnPage } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { mmOnPage, serveWithChromium } from './fixture'
 import { pythonJson } from '../helpers/dicom-fixtures'
 
 const SHOTS = join(REPO, 'test-output', 'roi-tool')
@@ -50,7 +50,7 @@ describe('ROI tool in Chromium', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   let studyDir: string
   let imagePath: string
   let lowPath: string
@@ -72,10 +72,7 @@ describe('ROI tool in Chromium', () => {
     lowPath = join(studyDir, 'anat', 'low.nii.gz')
     pythonJson(MAKE_LOW, lowPath)
     await h.services.archive.addFiles(admin, 'ROIS', [imagePath, lowPath])
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 180_000)
 
   /** Logs in, opens the study, loads ball.nii.gz into one axial viewport at slice k = 12 and opens the ROI tool. */
@@ -103,9 +100,7 @@ describe('ROI tool in Chromium', () => {
   }
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   test('create, brush a disc, grow by press-and-drag, undo/redo, erode, statistics, download, save', async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { shooter } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { serveWithChromium, shooter } from './fixture'
 
 const PW = 'long enough password 1'
 const P = 'SHARED'
@@ -33,7 +33,7 @@ describe('shared link: a second user sees the same two viewports, overlay and RO
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
     await buildWeb()
@@ -50,15 +50,10 @@ describe('shared link: a second user sees the same two viewports, overlay and RO
     if (r.exitCode !== 0) throw new Error(`python: ${r.stderr.toString()}`)
     await h.services.archive.addFiles(ann, P, [join(dir, 'anat.nii.gz'), join(dir, 'map.nii.gz')])
     await h.services.repos.rights.grant(bob.id, project.id, 'read')
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   test('ann shares; bob (read) opens the link and gets files, layout, viewbars, crosshair, zoom and the ROI; carl gets 403', async () => {

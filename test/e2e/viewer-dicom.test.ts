@@ -6,7 +6,8 @@ import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web'
 import { DICOMDIRTESTS, zipOf } from '../helpers/dicom-fixtures'
 import { REPO, runNora } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
+import { collectErrors, logIn } from './browser'
+import { serveWithChromium } from './fixture'
 
 const SHOTS = join(REPO, 'test-output', 'viewer-dicom')
 const PW = 'long enough password 1'
@@ -57,7 +58,7 @@ describe('DICOM in the viewer (dcm2niix as WASM in the browser)', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   let importOut = ''
 
   beforeAll(async () => {
@@ -70,16 +71,11 @@ describe('DICOM in the viewer (dcm2niix as WASM in the browser)', () => {
     const zip = zipOf(join(DICOMDIRTESTS, '98892001'), 'p98892001.zip')
     const r = await runNora(['-p', 'DCMV', '--import', zip], { home: h.home.home, timeoutMs: 120_000 })
     importOut = `${r.code}\n${r.stdout}\n${r.stderr}`
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 240_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   test('files dropped from disk: converted in the page, dims as native dcm2niix + nibabel', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { buildWeb } from '../../scripts/build-web'
 import { REPO } from '../helpers/nora-binary'
-import { collectErrors, launchChromium, logIn } from './browser'
+import { collectErrors, logIn } from './browser'
+import { serveWithChromium } from './fixture'
 
 const NIB = '/usr/lib/python3/dist-packages/nibabel/tests/data'
 const SHOTS = join(REPO, 'test-output', 'viewer')
@@ -52,7 +53,7 @@ describe('desktop viewer (NiiVue)', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
     // The bundle is generated (gitignored): build it before the app (static-assets embeds it) is imported.
@@ -78,16 +79,11 @@ describe('desktop viewer (NiiVue)', () => {
     const v = [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]]
     const faces = [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]
     writeFileSync(join(other, 'tetra.stl'), `solid t\n${faces.map((f) => `facet normal 0 0 0\nouter loop\n${f.map((i) => `vertex ${v[i]!.join(' ')}`).join('\n')}\nendloop\nendfacet`).join('\n')}\nendsolid t\n`)
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 120_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   test('load, drag, layouts, CT windows, help, viewbar', async () => {
