@@ -77,4 +77,30 @@ describe('viewer: the volume-rendering gradient is computed only when used', () 
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
+
+  test('a load uploads the volume once and no zeros (src/web/viewer/zero-upload-guard.ts)', async () => {
+    const { page, errors } = await site.page({ width: 1400, height: 900 })
+    const fileUrl = await studyFileUrl(page, site.url, 'GRAD', 'anatomical.nii')
+    // Every byte handed to texSubImage3D from here on, by the array type it came in.
+    await page.evaluate(() => {
+      const w = window as unknown as { uploaded: Record<string, number> }
+      w.uploaded = {}
+      const proto = WebGL2RenderingContext.prototype as unknown as Record<string, (...a: unknown[]) => unknown>
+      const orig = proto.texSubImage3D!
+      proto.texSubImage3D = function (this: unknown, ...a: unknown[]) {
+        const data = a.find((x) => ArrayBuffer.isView(x)) as ArrayBufferView | undefined
+        if (data) w.uploaded[data.constructor.name] = (w.uploaded[data.constructor.name] ?? 0) + data.byteLength
+        return orig.apply(this, a)
+      }
+    })
+    await page.evaluate((u) => (window as any).noraViewer.load({ url: u, name: 'anatomical.nii', viewport: 1 }), fileUrl)
+    await page.evaluate(() => (window as any).noraViewer.idle())
+    const [dims, uploaded] = await page.evaluate(() => [(window as any).noraViewer.state().viewports[0].volumes[0].dims as number[], (window as unknown as { uploaded: Record<string, number> }).uploaded] as const)
+    const voxels = dims.reduce((a, b) => a * b, 1)
+    // The int16 volume itself, once; NiiVue's zero-filled RGBA textures (4 bytes a voxel) are not sent.
+    expect(uploaded.Int16Array).toBe(2 * voxels)
+    expect(uploaded.Uint8Array ?? 0).toBeLessThan(voxels)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
 })

@@ -1,5 +1,6 @@
 import { DRAG_MODE, NVImage, NVMesh, Niivue, SLICE_TYPE } from '@niivue/niivue'
 import { skipUnusedGradient } from './gradient-guard'
+import { skipZeroUploads } from './zero-upload-guard'
 import type { ItemRole } from './presets'
 import { Reformat } from './navigation/reformat'
 import { withBase } from '../shared/base-path'
@@ -91,6 +92,7 @@ export class Viewport {
     })
     this.ready = this.nv.attachToCanvas(canvas).then(() => {
       skipUnusedGradient(this.nv) // the gradient texture only lit volume rendering reads: not computed while unused
+      skipZeroUploads(this.nv) // new textures are zeros already: no 64 MB of zeros uploaded per load
       // The seed's mouse: left click sets the crosshair, right button pans, middle button windows.
       this.nv.setMouseEventConfig({
         leftButton: { primary: DRAG_MODE.crosshair, withCtrl: DRAG_MODE.crosshair, withShift: DRAG_MODE.crosshair },
