@@ -3,8 +3,7 @@
 // ROI; target < 150 ms a step), one morphology op from the operations menu (dilation with undo record and display
 // refresh, the refresh's share shown apart, and whether it redrew only the changed box ("lookup" or "shader") or all
 // layers ("full"); target < 200 ms; also the time until the queued GPU work is done) and its undo, and the statistics
-// window's computation
-// on a 512×512×300 int16 contrast (target < 500 ms). The same operations in scipy/numpy in the same run, as the peer.
+// window's computation on a 512×512×300 int16 contrast (target < 500 ms). The same operations in scipy/numpy in the same run, as the peer.
 // Writes bench/results/roi-browser.json.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
