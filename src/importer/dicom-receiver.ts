@@ -40,6 +40,8 @@ interface PendingStudy {
   created?: Promise<void>
   /** Its .sender.json exists. */
   senderKnown?: boolean
+  /** Its folder was made (or found) by this run. */
+  made?: boolean
 }
 
 const MAX_IMPORT_ATTEMPTS = 3
@@ -158,13 +160,25 @@ export class DicomReceiver implements StoreHandler {
       this.pending.set(name, study)
     }
     // A new study folder's own entry in the spool is made durable too (once; every instance of the study waits for it).
-    if (mkdirSync(study.dir, { recursive: true })) study.created = this.directories.flush(this.spool)
+    // Made once per study folder (a recursive mkdir per instance was a tenth of the receive time).
+    const made = () => {
+      if (mkdirSync(study.dir, { recursive: true })) study.created = this.directories.flush(this.spool)
+      study.made = true
+    }
+    if (!study.made) made()
     if (!study.senderKnown) {
       const sender = `${study.dir}.sender.json`
       if (!existsSync(sender)) writeFileSync(sender, JSON.stringify({ callingAet: a.callingAet, calledAet: a.calledAet }))
       study.senderKnown = true
     }
-    renameSync(tempFile, safeJoin(study.dir, `${header.sopInstanceUid}.dcm`))
+    const target = safeJoin(study.dir, `${header.sopInstanceUid}.dcm`)
+    try {
+      renameSync(tempFile, target)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(tempFile)) throw e
+      made() // the folder went meanwhile (removed by hand): made again
+      renameSync(tempFile, target)
+    }
     study.lastArrival = Date.now()
     study.open.add(a.id)
     study.released = false

@@ -55,6 +55,8 @@ export class PduGuard {
   /** The dataset being received belongs to a C-STORE request: dcmjs-dimse streams it to the spool, not to memory. */
   private datasetStreamed = false
   private failed?: Violation
+  /** Where P-DATA-TF PDUs that came in several chunks are put together (see assemble). */
+  private scratch = Buffer.alloc(0)
 
   /** The association was accepted with this maximum P-DATA-TF length (what the A-ASSOCIATE-AC told the peer). */
   associated(maxPData: number): void {
@@ -102,7 +104,7 @@ export class PduGuard {
         at += take
       }
       if (this.have < this.need) break
-      const pdu = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.need)
+      const pdu = this.parts.length === 1 ? this.parts[0]! : this.assemble()
       this.parts = []
       this.have = this.need = 0
       if (pdu[0] === PduType.PData) {
@@ -114,6 +116,20 @@ export class PduGuard {
       if (this.failed) return this.failed
     }
     return undefined
+  }
+
+  /**
+   * The parts of the PDU as one buffer. A P-DATA-TF PDU of an accepted association goes into one scratch buffer that
+   * is reused: the connection handles it before the next chunk is read (the spool write is synchronous; what is kept,
+   * a command or the start of a dataset, is copied), and a fresh 128 KB buffer per PDU cost more in page faults than
+   * the copy itself. Every other PDU (dcmjs-dimse may keep it) is a buffer of its own.
+   */
+  private assemble(): Buffer {
+    if (this.parts[0]![0] !== PduType.PData || this.maxPData === 0) return Buffer.concat(this.parts, this.need)
+    if (this.scratch.length < this.need) this.scratch = Buffer.allocUnsafe(this.need)
+    let at = 0
+    for (const part of this.parts) at += part.copy(this.scratch, at)
+    return this.scratch.subarray(0, this.need)
   }
 
   /** Refuses a PDU by its header: unknown type, unexpected in this state, or longer than nora takes now. */

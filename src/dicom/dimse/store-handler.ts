@@ -13,7 +13,10 @@ export interface ReceivedInstance {
   path: string
   /** The file, still open: the handler closes it. Absent when the writer closed it. */
   fd?: number
-  /** The file's first bytes (at most 64 KB), kept while it was written, to read its header without reading it back; empty when not kept. */
+  /**
+   * The file's first bytes (at most 64 KB), kept while it was written, to read its header without reading it back;
+   * empty when not kept. Valid until stored() first waits: the intake reuses the buffer for the next instance.
+   */
   head: Uint8Array
 }
 
