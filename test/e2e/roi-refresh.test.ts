@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core'
 import { assetPackStale, buildAssets } from '../../scripts/build-assets'
 import { buildWeb } from '../../scripts/build-web'
 import { pythonJson } from '../helpers/dicom-fixtures'
-import { collectErrors, launchChromium, logIn } from './browser'
-import { mmOnPage, shooter } from './fixture'
+import { collectErrors, logIn } from './browser'
+import { mmOnPage, serveWithChromium, shooter } from './fixture'
 
 const PW = 'long enough password 1'
 const shot = shooter('roi-refresh')
@@ -83,7 +83,7 @@ describe('ROI layers: partial display refresh in Chromium', () => {
   let browser: Browser
   let h: import('../integration/http/harness').Harness
   let url: string
-  let stop: () => void
+  let stop: (() => Promise<void>) | undefined
   let made: { affine: number[][] }
   const vox2mm = (v: number[]) => made.affine.slice(0, 3).map((row) => row[0]! * v[0]! + row[1]! * v[1]! + row[2]! * v[2]! + row[3]!)
 
@@ -99,16 +99,11 @@ describe('ROI layers: partial display refresh in Chromium', () => {
     const imagePath = join(dir, 'balls.nii.gz')
     made = pythonJson(MAKE_IMAGE, imagePath)
     await h.services.archive.addFiles(admin, 'REFRESH', [imagePath])
-    const server = h.app.listen({ hostname: '127.0.0.1', port: 0 })
-    url = `http://127.0.0.1:${server.server!.port}/`
-    stop = () => server.stop()
-    browser = await launchChromium()
+    ;({ url, browser, close: stop } = await serveWithChromium(h))
   }, 180_000)
 
   afterAll(async () => {
-    await browser?.close()
-    stop?.()
-    await h?.close()
+    await (stop ? stop() : h?.close())
   })
 
   async function compare(page: Page, step: string) {

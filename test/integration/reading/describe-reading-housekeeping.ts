@@ -12,6 +12,7 @@ import { readingHousekeeping } from '../../../src/app'
 import { SESSION_IDLE_MS } from '../../../src/reading/reading-housekeeping'
 import { pythonJson } from '../../helpers/dicom-fixtures'
 import { startApp, type Dialect, type Harness } from '../http/harness'
+import { seedT1Studies } from './seed-studies'
 
 const PW = 'long enough password 1'
 
@@ -56,15 +57,7 @@ export function describeReadingHousekeeping(dialect: Dialect) {
     async function project(name: string): Promise<number> {
       const root = await h.services.repos.users.byUsername('root')
       const p = await h.services.archive.createProject(root!, name)
-      const pdir = h.services.archive.projectDir(p)
-      for (const pid of ['P1', 'P2', 'P3']) {
-        const subject = await h.services.repos.subjects.ensureSubject(p.id, pid, { name: `Name^${pid}` })
-        const study = await h.services.repos.subjects.ensureStudy(p.id, subject.id, 'S1', { studyDate: '20240101', description: 'MR' })
-        mkdirSync(join(pdir, pid, 'S1', 'anat'), { recursive: true })
-        const bytes = readFileSync(join(dir, `${pid}-t1.nii.gz`))
-        await Bun.write(join(pdir, pid, 'S1', 'anat', 't1.nii.gz'), bytes)
-        await h.services.repos.files.upsert(p.id, study.id, 'anat/t1.nii.gz', bytes.length, 'nifti')
-      }
+      await seedT1Studies(h, p, ['P1', 'P2', 'P3'], dir)
       for (const [user, role] of [['ann', 'admin'], ['bob', 'read'], ['cat', 'read']] as const) await h.services.repos.rights.grant((await h.services.repos.users.byUsername(user))!.id, p.id, role)
       const created = await call('ann', 'POST', `/api/projects/${name}/readings`, {
         config: {

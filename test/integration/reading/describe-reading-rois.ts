@@ -5,11 +5,12 @@
 // many and too large ROIs are refused with what to do; a restart deletes the caller's ROIs with the results, files
 // too; deleting the reading deletes its folder.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pythonJson } from '../../helpers/dicom-fixtures'
 import { startApp, type Dialect, type Harness } from '../http/harness'
+import { seedT1Studies } from './seed-studies'
 import { parseCsv } from './describe-reading-api'
 
 const PW = 'long enough password 1'
@@ -66,15 +67,7 @@ export function describeReadingRois(dialect: Dialect) {
       h = await startApp(dialect, 'auth: { maxFailedLogins: 1000 }')
       const root = await h.user('root', PW, { siteAdmin: true })
       const project = await h.services.archive.createProject(root, 'rr')
-      const pdir = h.services.archive.projectDir(project)
-      for (const pid of ['P1', 'P2']) {
-        const subject = await h.services.repos.subjects.ensureSubject(project.id, pid, { name: `Name^${pid}` })
-        const study = await h.services.repos.subjects.ensureStudy(project.id, subject.id, 'S1', { studyDate: '20240101', description: 'MR head' })
-        mkdirSync(join(pdir, pid, 'S1', 'anat'), { recursive: true })
-        const bytes = readFileSync(join(dir, `${pid}-t1.nii.gz`))
-        await Bun.write(join(pdir, pid, 'S1', 'anat', 't1.nii.gz'), bytes)
-        await h.services.repos.files.upsert(project.id, study.id, 'anat/t1.nii.gz', bytes.length, 'nifti')
-      }
+      await seedT1Studies(h, project, ['P1', 'P2'], dir, 'MR head')
       for (const [name, role] of [['ann', 'admin'], ['bob', 'read'], ['cat', 'read']] as const) {
         const u = await h.user(name, PW)
         await h.services.repos.rights.grant(u.id, project.id, role)
