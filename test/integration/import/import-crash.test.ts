@@ -10,12 +10,17 @@ import { python } from '../../helpers/dicom-fixtures'
 const SERIES = 30
 const SLICES = 20
 
-function committedSeries(home: string): number {
-  const db = new Database(join(home, 'data/nora.db'), { readonly: true })
-  try {
-    return Number((db.query('SELECT COUNT(*) AS n FROM dicom_series').get() as { n: number }).n)
-  } finally {
-    db.close()
+/** The series the database shows; waits out a busy database (nora opening it, or recovering its WAL, meanwhile). */
+async function committedSeries(home: string): Promise<number> {
+  for (const deadline = Date.now() + 30_000; ; await Bun.sleep(20)) {
+    const db = new Database(join(home, 'data/nora.db'), { readonly: true })
+    try {
+      return Number((db.query('SELECT COUNT(*) AS n FROM dicom_series').get() as { n: number }).n)
+    } catch (e) {
+      if (!String((e as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() > deadline) throw e
+    } finally {
+      db.close()
+    }
   }
 }
 
@@ -39,10 +44,10 @@ describe('an import killed with SIGKILL', () => {
     const proc = Bun.spawn([NORA, '-p', 'crash', '--import', source], { cwd: home.home, env: { ...process.env, NORA_HOME: home.home }, stdout: 'ignore', stderr: 'ignore' })
     // Wait until some, not all, series are committed, then kill without warning.
     const deadline = Date.now() + 60_000
-    while (Date.now() < deadline && (!existsSync(join(home.home, 'data/nora.db')) || committedSeries(home.home) < 3)) await Bun.sleep(20)
+    while (Date.now() < deadline && (!existsSync(join(home.home, 'data/nora.db')) || (await committedSeries(home.home)) < 3)) await Bun.sleep(20)
     proc.kill('SIGKILL')
     await proc.exited
-    const atKill = committedSeries(home.home)
+    const atKill = await committedSeries(home.home)
     expect(atKill).toBeGreaterThanOrEqual(3)
     expect(atKill).toBeLessThan(SERIES)
 
