@@ -144,7 +144,8 @@ describe('desktop: the workstation layout', () => {
     await page.waitForSelector('#table-body tr.study')
     await page.click('#table-results a.sort[data-sort="study_date"]')
     await page.waitForSelector('#table-results th[aria-sort="ascending"] a[data-sort="study_date"]')
-    expect(Math.abs((await colWidth(page, 'name')) - (name0 + 60))).toBeLessThanOrEqual(2)
+    // The swapped-in table gets its stored widths once htmx has put it in the page: poll, not one look.
+    await page.waitForFunction((w) => Math.abs(document.querySelector<HTMLElement>('#table-results th[data-col="name"]')!.getBoundingClientRect().width - w) <= 2, name0 + 60)
     expect(await colWidth(page, 'birth_date')).toBe(0)
     expect(await page.isChecked('#col-menu [data-col-toggle="birth_date"]')).toBe(false)
     expect(Math.abs((await measure(page)).left - after.left)).toBeLessThanOrEqual(2)

@@ -149,6 +149,8 @@ export function wireColumns(): void {
     save(columnsKey(project()), undefined)
     applyColumns()
   })
-  // The results are swapped in by htmx on every filter, sort and page: their colgroup starts bare.
+  // The results are swapped in by htmx on every filter, sort and page: their colgroup starts bare. Sized as soon as
+  // they are in the page (no frame with default widths), and again once htmx has settled them.
+  document.addEventListener('htmx:afterSwap', () => applyColumns())
   document.addEventListener('htmx:afterSettle', () => applyColumns())
 }

@@ -64,10 +64,14 @@ describe('nora pacs pull (CLI) and a nora killed during a pull', () => {
     writeFileSync(file, uids.map((u) => u.uid).join('\n'))
     // The CLI follows the server's progress from the database (the server's runner does the work).
     const follower = Bun.spawn([NORA, '-p', 'cohort', 'pacs', 'pull', 'clinic', '--from-file', file], { cwd: home.home, env: { ...process.env, NORA_HOME: home.home }, stdout: 'pipe', stderr: 'pipe' })
+    // A busy database (the server writing, or recovering its WAL) answers nothing yet: the poll asks again.
     const stateOf = () => {
       const d = db()
       try {
         return d.query("SELECT s.state, COUNT(*) AS n FROM pull_studies s JOIN pulls p ON p.id = s.pull_id JOIN projects pr ON pr.id = p.project_id WHERE pr.name = 'cohort' GROUP BY s.state").all() as { state: string; n: number }[]
+      } catch (e) {
+        if (String((e as { code?: string }).code).startsWith('SQLITE_BUSY')) return []
+        throw e
       } finally {
         d.close()
       }
@@ -87,7 +91,10 @@ describe('nora pacs pull (CLI) and a nora killed during a pull', () => {
         return true
       }
     })
-    const mid = stateOf()
+    const mid = await until('the database to answer', () => {
+      const st = stateOf()
+      return st.length ? st : undefined
+    })
     expect(mid.find((x) => x.state === 'imported')!.n).toBeLessThan(7)
     expect((await runNora(['start'], { home: home.home })).code).toBe(0)
     const timer = setTimeout(() => follower.kill('SIGKILL'), 150_000)
