@@ -3,7 +3,7 @@ import { TooLargeError, UsageError } from '../core/errors'
 import { FormatError } from '../formats/format-error'
 import { isGzip } from '../formats/gzip'
 import { readNifti } from '../formats/nifti'
-import { decodeNiftiVolume } from '../roi/nifti-image'
+import { decodeNiftiVolume, niftiVoxelLayout } from '../roi/nifti-image'
 import { RoiError } from '../roi/roi-error'
 import { checkRoiName } from '../roi/roi-name'
 
@@ -80,9 +80,7 @@ export function checkRoiUpload(u: RoiUpload, grids: readonly CaseGrid[]): Checke
       const shown = grids.map((g) => `${g.dims.join('x')} (${g.path})`).join(', ')
       throw new UsageError(`${label}: its grid ${grid.join('x')} is not the grid of the case's image${grids.length > 1 ? 's' : ''} ${shown}; draw the ROI on the case's image (New ROI on it) and submit again`)
     }
-    const extra = header.extra as { voxOffset?: number }
-    const start = extra.voxOffset || (header.format === 'nifti2' ? 544 : 352)
-    const size = BYTES[header.datatype ?? ''] ?? 0
+    const { start, bytesPerVoxel: size } = niftiVoxelLayout(header)
     if (!size) throw new UsageError(`${label}: voxels of type ${header.datatype} are not a mask; save it as uint8 (0 outside, 1 inside)`)
     const expected = start + grid[0] * grid[1] * grid[2] * size
     let raw: Uint8Array
@@ -105,8 +103,6 @@ export function checkRoiUpload(u: RoiUpload, grids: readonly CaseGrid[]): Checke
     throw e
   }
 }
-
-const BYTES: Record<string, number> = { uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 }
 
 /** Whether a reading takes ROIs with its results (`"tools": {"roi": 1}` in its reading JSON). */
 export function takesRois(readingJson: Record<string, unknown>): boolean {

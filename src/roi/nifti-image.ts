@@ -26,6 +26,15 @@ const ARRAYS: Record<string, { new (buffer: ArrayBuffer, offset: number, length:
 }
 
 /**
+ * Where a single-file NIfTI's voxels start (vox_offset, or the header's own size when it is unset) and how many bytes
+ * one voxel of its type takes; `bytesPerVoxel` is undefined for a type the ROI engine does not take.
+ */
+export function niftiVoxelLayout(header: ImageHeader): { start: number; bytesPerVoxel: number | undefined } {
+  const extra = (header.extra ?? {}) as { voxOffset?: number }
+  return { start: extra.voxOffset || (header.format === 'nifti2' ? 544 : 352), bytesPerVoxel: ARRAYS[header.datatype ?? '']?.BYTES_PER_ELEMENT }
+}
+
+/**
  * The first 3-D volume of a single-file NIfTI (.nii; the bytes already decompressed) whose header src/formats read
  * (readNifti). Big-endian data is swapped; the values stay as stored (apply slope/inter, or hand them to stats).
  */
@@ -33,7 +42,7 @@ export function decodeNiftiVolume(bytes: Uint8Array, header: ImageHeader, name: 
   const dims = [...(header.dims ?? [])]
   if (dims.length < 3 && dims.length > 0) dims.push(...new Array<number>(3 - dims.length).fill(1))
   if (dims.length > 4 && dims.slice(4).some((d) => d !== 1)) throw new RoiError(`${name}: a ${dims.length}-D image (${dims.join('x')}); the ROI tools take 3-D or 4-D volumes`)
-  const extra = (header.extra ?? {}) as { voxOffset?: number; endianness?: string; dataFile?: string; sclSlope?: number; sclInter?: number }
+  const extra = (header.extra ?? {}) as { endianness?: string; dataFile?: string; sclSlope?: number; sclInter?: number }
   if (extra.dataFile) throw new RoiError(`${name}: a .hdr/.img pair; convert it to a single .nii or .nii.gz`)
   const type = header.datatype ?? ''
   const Ctor = ARRAYS[type]
@@ -41,7 +50,7 @@ export function decodeNiftiVolume(bytes: Uint8Array, header: ImageHeader, name: 
   const grid: Grid = { dims: [dims[0]!, dims[1]!, dims[2]!] as Dims, affine: flatAffine(header.affine ?? []) }
   const n = grid.dims[0] * grid.dims[1] * grid.dims[2]
   const size = Ctor.BYTES_PER_ELEMENT
-  const start = extra.voxOffset || (header.format === 'nifti2' ? 544 : 352)
+  const { start } = niftiVoxelLayout(header)
   if (start + n * size > bytes.length) throw new RoiError(`${name}: truncated: ${bytes.length} bytes, the header declares ${start + n * size}`)
   // A copy: aligned for the typed array, and independent of the file's buffer.
   const raw = bytes.slice(start, start + n * size)

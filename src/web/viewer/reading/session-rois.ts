@@ -7,19 +7,15 @@
 import type { CaseRoi, ReadingRois } from './roi-port'
 import { button, el } from './elements'
 
-/** Opens the ROI tool's panel (its tool-bar button, as a click there does) unless it is open. */
-export function openRoiPens(): void {
+/** Opens or closes the ROI tool's panel (its tool-bar button, as a click there does) unless it is so already. */
+function showRoiPens(open: boolean): void {
   const panel = document.querySelector<HTMLElement>('[data-tool-panel="roi"]')
-  if (!panel?.hidden) return
+  if (!panel || panel.hidden !== open) return
   document.querySelector<HTMLButtonElement>('.tool-bar [data-tool="roi"], .viewer-toolbar [data-tool="roi"]')?.click()
 }
 
-/** Closes the ROI tool's panel if it is open. */
-export function closeRoiPens(): void {
-  const panel = document.querySelector<HTMLElement>('[data-tool-panel="roi"]')
-  if (!panel || panel.hidden) return
-  document.querySelector<HTMLButtonElement>('.tool-bar [data-tool="roi"], .viewer-toolbar [data-tool="roi"]')?.click()
-}
+export const openRoiPens = () => showRoiPens(true)
+export const closeRoiPens = () => showRoiPens(false)
 
 export class SessionRois {
   readonly element: HTMLElement

@@ -300,16 +300,8 @@ export class OverlaySlabs {
   }
 
   private maskTexture(gl: GL, nx: number, ny: number, nz: number): WebGLTexture {
-    const tex = gl.createTexture()!
     const unit = gl.getParameter(gl.ACTIVE_TEXTURE) as number
-    gl.activeTexture(gl.TEXTURE0 + TEX_ORIENT)
-    gl.bindTexture(gl.TEXTURE_3D, tex)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MIN_FILTER, gl.NEAREST)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MAG_FILTER, gl.NEAREST)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_R, gl.CLAMP_TO_EDGE)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE)
-    gl.texStorage3D(gl.TEXTURE_3D, 1, gl.R8UI, nx, ny, nz)
+    const tex = storage3D(gl, TEX_ORIENT, gl.NEAREST, gl.R8UI, nx, ny, nz)
     gl.bindTexture(gl.TEXTURE_3D, null)
     gl.activeTexture(unit)
     return tex
@@ -338,16 +330,7 @@ export class OverlaySlabs {
   }
 
   private blankTexture(gl: GL, dims: number[]): WebGLTexture {
-    const tex = gl.createTexture()!
-    gl.activeTexture(gl.TEXTURE0 + TEX_BLEND)
-    gl.bindTexture(gl.TEXTURE_3D, tex)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MIN_FILTER, gl.LINEAR)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MAG_FILTER, gl.LINEAR)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_R, gl.CLAMP_TO_EDGE)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE)
-    gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE)
-    gl.texStorage3D(gl.TEXTURE_3D, 1, gl.RGBA8, dims[1]!, dims[2]!, dims[3]!)
-    return tex
+    return storage3D(gl, TEX_BLEND, gl.LINEAR, gl.RGBA8, dims[1]!, dims[2]!, dims[3]!)
   }
 
   /**
@@ -447,4 +430,16 @@ export class OverlaySlabs {
     if (read) gl.deleteFramebuffer(read)
     gl.activeTexture(unit)
   }
+}
+
+/** A new 3-D texture with storage (contents zero), clamped at its edges, left bound on texture unit `unit`. */
+function storage3D(gl: GL, unit: number, filter: number, format: number, nx: number, ny: number, nz: number): WebGLTexture {
+  const tex = gl.createTexture()!
+  gl.activeTexture(gl.TEXTURE0 + unit)
+  gl.bindTexture(gl.TEXTURE_3D, tex)
+  gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MIN_FILTER, filter)
+  gl.texParameteri(gl.TEXTURE_3D, gl.TEXTURE_MAG_FILTER, filter)
+  for (const wrap of [gl.TEXTURE_WRAP_R, gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_3D, wrap, gl.CLAMP_TO_EDGE)
+  gl.texStorage3D(gl.TEXTURE_3D, 1, format, nx, ny, nz)
+  return tex
 }
